@@ -1,0 +1,136 @@
+"""Order lookups and changes that run when an order form is complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ServiceAction
+from actions.wording import items_sentence, payment_text, status_text, tracking_text
+from commerce.records import Order, PaymentStatus
+from commerce.service import money
+from shopdesk.errors import InvalidRequestError, NotFoundError
+
+
+class _VerifiedOrderAction(ServiceAction):
+    """Loads the order the form verified; says so plainly if it is no longer there."""
+
+    def verified_order(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
+        try:
+            return self.services.store.order_for_customer(
+                tracker.get_slot("order_number"), tracker.get_slot("email")
+            )
+        except NotFoundError:
+            dispatcher.utter_message(
+                text="I couldn't find that order for that e-mail address any more. "
+                "Could you give me the order number again?"
+            )
+            return None
+
+    def today(self):  # type: ignore[no-untyped-def]
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC).date()
+
+
+class ActionCheckOrderStatus(_VerifiedOrderAction):
+    def name(self) -> str:
+        return "action_check_order_status"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        order = self.verified_order(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("order_number", None)]
+        dispatcher.utter_message(
+            text=f"{status_text(order, self.today())} Items: {items_sentence(order)}."
+        )
+        return []
+
+
+class ActionTrackShipment(_VerifiedOrderAction):
+    def name(self) -> str:
+        return "action_track_shipment"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        order = self.verified_order(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("order_number", None)]
+        dispatcher.utter_message(text=tracking_text(order, self.today()))
+        return []
+
+
+class ActionCheckPayment(_VerifiedOrderAction):
+    def name(self) -> str:
+        return "action_check_payment"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        order = self.verified_order(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("order_number", None)]
+        dispatcher.utter_message(text=payment_text(order))
+        return []
+
+
+class ActionCancelOrder(_VerifiedOrderAction):
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        reset = [SlotSet("confirm_cancel", None)]
+        number = tracker.get_slot("order_number")
+        if not tracker.get_slot("confirm_cancel"):
+            dispatcher.utter_message(text=f"OK, I haven't changed anything — order {number} "
+                                     "will go ahead as planned.")
+            return reset
+        try:
+            order = self.services.store.cancel(number or "", tracker.get_slot("email") or "")
+        except NotFoundError:
+            dispatcher.utter_message(text="I couldn't find that order for that e-mail address.")
+            return reset
+        except InvalidRequestError as e:
+            dispatcher.utter_message(text=f"Sorry, I couldn't cancel it: {e}.")
+            return reset
+        if order.payment_status is PaymentStatus.CAPTURED:
+            money_note = (f"We'll refund {money(order.total_cents)} to your "
+                          f"{order.payment_method} within 3–5 working days.")
+        else:
+            money_note = (f"You haven't been charged — any pending amount on your "
+                          f"{order.payment_method} is released within 3–5 working days.")
+        dispatcher.utter_message(
+            text=f"Order {order.number} is cancelled. {money_note} "
+            "You'll get a confirmation e-mail shortly."
+        )
+        return reset
+
+
+class ActionChangeAddress(_VerifiedOrderAction):
+    def name(self) -> str:
+        return "action_change_address"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        reset = [SlotSet("new_address", None)]
+        try:
+            order = self.services.store.change_address(
+                tracker.get_slot("order_number") or "",
+                tracker.get_slot("email") or "",
+                tracker.get_slot("new_address") or "",
+            )
+        except NotFoundError:
+            dispatcher.utter_message(text="I couldn't find that order for that e-mail address.")
+            return reset
+        except InvalidRequestError as e:
+            dispatcher.utter_message(text=f"Sorry, I couldn't change the address: {e}.")
+            return reset
+        dispatcher.utter_message(
+            text=f"Done — order {order.number} will now be delivered to: "
+            f"{order.shipping_address}. You'll get an e-mail confirming the change."
+        )
+        return reset

@@ -1,0 +1,116 @@
+"""The return / refund flow."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import ServiceAction
+from actions.order_forms import OrderFormValidation
+from actions.wording import item_line
+from commerce.records import Order
+from commerce.service import RETURN_WINDOW_DAYS, money
+from shopdesk.errors import InvalidRequestError, NotFoundError
+
+_FLOW_SLOTS = ("return_item", "return_reason")
+
+
+class ValidateReturnForm(OrderFormValidation):
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def check_order(self, order: Order) -> str | None:
+        eligibility = self.services.store.return_eligibility(order)
+        if eligibility.allowed:
+            return None
+        return f"I can't start a return for order {order.number}: {eligibility.reason}."
+
+    async def validate_return_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        order = await asyncio.to_thread(
+            self.services.store.find_order, tracker.get_slot("order_number")
+        )
+        if order is None:
+            return {"return_item": None}
+        item = self.services.store.match_item(order, str(value or ""))
+        if item is None:
+            names = ", ".join(i.name for i in order.items)
+            dispatcher.utter_message(
+                text=f"I couldn't match that to an item in order {order.number}. It contains: "
+                f"{names}. Which one would you like to return?"
+            )
+            return {"return_item": None}
+        return {"return_item": item.name}
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        reason = " ".join(str(value or "").split())
+        if len(reason) < 2 or reason.startswith("/"):
+            dispatcher.utter_message(text="Could you tell me briefly why you're returning it?")
+            return {"return_reason": None}
+        return {"return_reason": reason[:500]}
+
+
+class ActionAskReturnItem(ServiceAction):
+    """Asks which item to return, offering the order's items as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_return_item"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        order = self.services.store.find_order(tracker.get_slot("order_number"))
+        if order is None or not order.items:
+            dispatcher.utter_message(text="Which item would you like to return?")
+            return []
+        if len(order.items) == 1:
+            dispatcher.utter_message(
+                text=f"Order {order.number} has one item: {item_line(order.items[0])}. "
+                "Is that the one you want to return?",
+                buttons=[{"title": "Yes, that one", "payload": order.items[0].name}],
+            )
+            return []
+        dispatcher.utter_message(
+            text=f"Which item from order {order.number} would you like to return?",
+            buttons=[{"title": item_line(i)[:60], "payload": i.name} for i in order.items],
+        )
+        return []
+
+
+class ActionSubmitReturn(ServiceAction):
+    def name(self) -> str:
+        return "action_submit_return"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        reset = [SlotSet(s, None) for s in _FLOW_SLOTS]
+        try:
+            request = self.services.store.create_return(
+                tracker.get_slot("order_number") or "",
+                tracker.get_slot("email") or "",
+                tracker.get_slot("return_item") or "",
+                tracker.get_slot("return_reason") or "",
+            )
+        except (NotFoundError, InvalidRequestError) as e:
+            dispatcher.utter_message(text=f"I couldn't start that return: {e}.")
+            return reset
+        dispatcher.utter_message(
+            text=(
+                f"Done — your return for the {request.item_name} from order "
+                f"{request.order_number} is open (return number {request.rma}). We've e-mailed "
+                "you a free returns label: pack the item with its tags and drop it at any post "
+                f"office within {RETURN_WINDOW_DAYS} days. Once it reaches us we'll refund "
+                f"{money(request.refund_cents)} to your original payment method within 3 "
+                "working days."
+            )
+        )
+        return reset

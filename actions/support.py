@@ -1,0 +1,201 @@
+"""Open questions, products, complaints, feedback and handing over to a person."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures
+from actions.wording import product_text
+from retrieval.answering import Decision
+from shopdesk.redact import redact
+
+_CATEGORY_WORDS = {
+    "jacket": "jackets", "coat": "jackets", "parka": "jackets", "fleece": "fleece",
+    "shoe": "footwear", "boot": "footwear", "trainer": "footwear", "sandal": "footwear",
+    "tent": "tents", "sleeping": "sleeping", "backpack": "backpacks", "rucksack": "backpacks",
+    "pack": "backpacks", "stove": "camp kitchen", "bottle": "camp kitchen",
+    "trouser": "trousers and shorts", "short": "trousers and shorts", "pant": "trousers and shorts",
+    "base layer": "base layers", "kid": "kids", "child": "kids", "headlamp": "electronics",
+    "torch": "electronics", "sock": "accessories", "hat": "accessories", "pole": "accessories",
+}
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+class ActionOfferHuman(ServiceAction):
+    def name(self) -> str:
+        return "action_offer_human"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(
+            text="Would you like me to pass you to a person on our support team?",
+            buttons=[{"title": "Yes, please", "payload": "/affirm"},
+                     {"title": "No, thanks", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionAnswerQuestion(ServiceAction):
+    """Answers from the historical Q&A, or says honestly that it has no answer."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        question = latest_text(tracker)
+        result = self.services.qa.answer(question)
+        in_form = tracker.active_loop_name is not None
+        if result.decision is Decision.ANSWER:
+            hit = result.hits[0]
+            dispatcher.utter_message(
+                text=f"{hit.pair.answer}\n\n(Answered from our help centre: “{hit.pair.question}”)"
+            )
+            return [SlotSet("failed_attempts", 0.0)]
+        if result.decision is Decision.SUGGEST:
+            dispatcher.utter_message(
+                text="I'm not completely sure what you're asking. Is it one of these?",
+                buttons=[{"title": h.pair.question[:80], "payload": h.pair.question}
+                         for h in result.hits],
+            )
+            return []
+        count, event = bump_failures(tracker)
+        limit = self.services.settings.handoff_after_failures
+        if count >= limit:
+            dispatcher.utter_message(
+                text="Sorry, I still don't have an answer to that, and I don't want to keep "
+                "you going round in circles."
+            )
+            if in_form:
+                dispatcher.utter_message(text="A person on our team can help.",
+                                         buttons=[HANDOFF_BUTTON])
+                return [event]
+            return [event, FollowupAction("action_offer_human")]
+        dispatcher.utter_message(
+            text="Sorry, I don't have an answer to that. Could you put it another way? "
+            "I can help with orders, deliveries, returns, payments and our products."
+        )
+        return [event]
+
+
+class ActionProductInfo(ServiceAction):
+    """Product facts from the catalogue: price, sizes, colours, stock, features."""
+
+    def name(self) -> str:
+        return "action_product_info"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        text = latest_text(tracker)
+        store = self.services.store
+        entity = next(tracker.get_latest_entity_values("product"), None)
+        matches = store.match_products(entity) if entity else []
+        if not matches:
+            matches = store.match_products(text)
+        if matches:
+            dispatcher.utter_message(text=product_text(matches[0]))
+            return [SlotSet("product", matches[0].name)]
+        lowered = text.lower()
+        categories = {c for word, c in _CATEGORY_WORDS.items() if re.search(rf"\b{word}", lowered)}
+        in_category = [p for p in store.products() if p.category in categories]
+        if in_category:
+            listing = "; ".join(f"{p.name} ({p.price_cents / 100:,.2f} GBP)" for p in in_category)
+            dispatcher.utter_message(
+                text=f"Here's what we have: {listing}. Ask me about any of them for details."
+            )
+            return []
+        result = self.services.qa.answer(text)
+        if result.decision is Decision.ANSWER:
+            dispatcher.utter_message(text=result.hits[0].pair.answer)
+            return []
+        dispatcher.utter_message(
+            text="I couldn't find that product in our catalogue. Could you give me its name as "
+            "it appears on our website? We sell outdoor clothing, footwear, tents, sleeping "
+            "gear, backpacks and camping kit."
+        )
+        return []
+
+
+class ActionHandleComplaint(ServiceAction):
+    def name(self) -> str:
+        return "action_handle_complaint"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        entry = self.services.store.record_feedback(
+            tracker.sender_id, "complaint", latest_text(tracker)
+        )
+        dispatcher.utter_message(
+            text="I'm really sorry — that's not the experience we want you to have. I've "
+            f"recorded your complaint (reference C{entry.id:05d}) so our customer care team "
+            "sees it and follows up."
+        )
+        if tracker.active_loop_name:
+            dispatcher.utter_message(text="If you'd like, a person can take over now.",
+                                     buttons=[HANDOFF_BUTTON])
+            return []
+        return [FollowupAction("action_offer_human")]
+
+
+class ActionRecordFeedback(ServiceAction):
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        self.services.store.record_feedback(tracker.sender_id, "feedback", latest_text(tracker))
+        dispatcher.utter_message(
+            text="Thank you — I've passed your feedback on to the team. It really helps us "
+            "improve. Is there anything else I can do for you?"
+        )
+        return []
+
+
+class ActionHandoff(ServiceAction):
+    """Records a request for a person and tells the customer what happens next."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        store = self.services.store
+        existing = store.open_handoff(tracker.sender_id)
+        if existing is not None:
+            dispatcher.utter_message(
+                text=f"You're already in the queue for a person (ticket {existing.ticket}). "
+                "They'll see everything we've discussed, so there's no need to repeat yourself."
+            )
+            return [SlotSet("handoff_ticket", existing.ticket)]
+        recent = [
+            redact(str(e.get("text") or ""))
+            for e in tracker.events
+            if e.get("event") == "user" and e.get("text")
+        ][-6:]
+        order = tracker.get_slot("order_number")
+        summary = "\n".join(
+            ([f"Order: {order}"] if order else [])
+            + [f"Customer: {line[:300]}" for line in recent]
+        )
+        reason = "complaint" if tracker.get_intent_of_latest_message() == "complaint" else (
+            "repeated_failure" if (tracker.get_slot("failed_attempts") or 0) >= 2 else "requested"
+        )
+        ticket = store.record_handoff(tracker.sender_id, reason, summary)
+        email = tracker.get_slot("email")
+        reply_to = (f"If you close this window, we'll reply by e-mail to {email}." if email else
+                    "If you'd like a reply by e-mail instead, just type your e-mail address.")
+        dispatcher.utter_message(
+            text=f"I've asked a member of our support team to take over (ticket {ticket.ticket}). "
+            "They can see this conversation, so you won't need to repeat yourself. Our team is "
+            "online Monday to Friday 8:00–18:00 and Saturday 9:00–13:00 UK time, and usually "
+            f"replies within 10 minutes in those hours. {reply_to}"
+        )
+        return [SlotSet("handoff_ticket", ticket.ticket), SlotSet("failed_attempts", 0.0)]

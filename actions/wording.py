@@ -1,0 +1,121 @@
+"""How store records are described to a customer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from commerce.records import Order, OrderItem, OrderStatus, PaymentStatus, Product
+from commerce.service import money
+
+
+def day(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+def item_line(item: OrderItem) -> str:
+    details = ", ".join(x for x in (item.size, item.colour) if x)
+    qty = f"{item.quantity} × " if item.quantity > 1 else ""
+    return f"{qty}{item.name}" + (f" ({details})" if details else "")
+
+
+def items_sentence(order: Order) -> str:
+    return "; ".join(item_line(i) for i in order.items)
+
+
+def status_text(order: Order, today: date) -> str:
+    head = f"Order {order.number}, placed on {day(order.placed_at.date())}"
+    s = order.shipment
+    match order.status:
+        case OrderStatus.PLACED:
+            if order.payment_status is PaymentStatus.DECLINED:
+                return (f"{head}, is on hold because the payment didn't go through. "
+                        "Once the payment is sorted it goes straight to our warehouse.")
+            return f"{head}, has been received and is waiting to be picked at our warehouse."
+        case OrderStatus.PROCESSING:
+            return (f"{head}, is being packed at our warehouse. It usually ships within one "
+                    "working day, and you'll get an e-mail with tracking when it does.")
+        case OrderStatus.SHIPPED if s is not None:
+            text = (f"{head}, shipped on {day(s.shipped_on)} with {s.carrier} "
+                    f"(tracking {s.tracking_number}).")
+            if s.estimated_delivery < today:
+                text += (f" It's running late: it was due on {day(s.estimated_delivery)}. "
+                         f"Latest update from {s.carrier}: {s.last_event}.")
+            else:
+                text += f" Estimated delivery: {day(s.estimated_delivery)}. Latest update: {s.last_event}."
+            return text
+        case OrderStatus.DELIVERED if s is not None:
+            when = s.delivered_on or s.estimated_delivery
+            return f"{head}, was delivered on {day(when)} by {s.carrier}."
+        case OrderStatus.CANCELLED:
+            return (f"{head}, was cancelled. The payment of {money(order.total_cents)} was "
+                    f"refunded to your {order.payment_method}.")
+    return f"{head}, is {order.status.value}."
+
+
+def tracking_text(order: Order, today: date) -> str:
+    s = order.shipment
+    if order.status is OrderStatus.CANCELLED:
+        return f"Order {order.number} was cancelled, so there's nothing to track."
+    if s is None:
+        return (f"Order {order.number} hasn't shipped yet (it's {order.status.value}). "
+                "You'll get an e-mail with the tracking link as soon as it leaves our warehouse.")
+    if s.delivered_on:
+        return (f"Order {order.number} was delivered by {s.carrier} on {day(s.delivered_on)} "
+                f"(tracking {s.tracking_number}). {s.last_event}.")
+    late = s.estimated_delivery < today
+    text = (f"Order {order.number} is with {s.carrier}, tracking number {s.tracking_number}. "
+            f"Status: {s.status}. Latest update: {s.last_event}. ")
+    if late:
+        text += (f"It was due on {day(s.estimated_delivery)}, so it's late — sorry about that. "
+                 "If it hasn't arrived within 2 working days, we'll chase the courier or send "
+                 "a replacement.")
+    else:
+        text += f"Expected delivery: {day(s.estimated_delivery)}."
+    return text
+
+
+def payment_text(order: Order) -> str:
+    amount = money(order.total_cents)
+    match order.payment_status:
+        case PaymentStatus.DECLINED:
+            note = order.payment_note or "Your card issuer declined the payment."
+            return (f"The payment of {amount} for order {order.number} with your "
+                    f"{order.payment_method} was declined. {note} To fix it, check that the "
+                    "billing address matches your bank's records and retry the payment from "
+                    "the link in your order e-mail, or use another card or PayPal. Your bank can "
+                    "tell you exactly why it declined.")
+        case PaymentStatus.AUTHORISED:
+            return (f"For order {order.number}, {amount} is authorised on your "
+                    f"{order.payment_method} but not taken yet: we take the payment when the "
+                    "order ships. The pending amount you see is that authorisation.")
+        case PaymentStatus.CAPTURED:
+            return (f"For order {order.number} we took {amount} once, from your "
+                    f"{order.payment_method}. If you see a second amount, it's almost always a "
+                    "pending authorisation from an earlier attempt; it disappears within 3–5 "
+                    "working days. If both amounts have really been taken, tell me and I'll "
+                    "pass it to our payments team to refund the duplicate.")
+        case PaymentStatus.REFUNDED:
+            return (f"Order {order.number} was refunded in full: {amount} back to your "
+                    f"{order.payment_method}. Banks take 3–5 working days to show it.")
+        case PaymentStatus.PARTIALLY_REFUNDED:
+            return (f"Order {order.number} has been partly refunded to your "
+                    f"{order.payment_method}. {order.payment_note}")
+    return f"The payment for order {order.number} is {order.payment_status.value}."
+
+
+def product_text(p: Product) -> str:
+    if p.stock <= 0:
+        stock = "It's out of stock at the moment — use 'notify me' on the product page."
+    elif p.stock < 10:
+        stock = f"Only {p.stock} left in stock."
+    else:
+        stock = "In stock."
+    parts = [f"{p.name} — {money(p.price_cents)}. {p.description}"]
+    if p.features:
+        parts.append("Features: " + ", ".join(p.features) + ".")
+    if p.sizes:
+        parts.append("Sizes: " + ", ".join(p.sizes) + ".")
+    if p.colours:
+        parts.append("Colours: " + ", ".join(p.colours) + ".")
+    parts.append(stock)
+    return " ".join(parts)

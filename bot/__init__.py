@@ -1,0 +1,1 @@
+"""Rasa-side project files and Python (runs in the Rasa environment only)."""

@@ -1,0 +1,141 @@
+"""Input channels that guarantee the customer always gets an answer.
+
+They are Rasa's REST and socket.io channels (same names, same URLs, same
+payloads) with one guard in front of the message processor:
+
+* control characters are removed, empty messages get a prompt without
+  bothering the dialogue engine, very long messages are cut at a word boundary
+  (and the customer is told);
+* if processing produced no reply at all (the action server is down, an action
+  crashed, the model failed) the customer gets a clear "I'm having trouble"
+  message instead of silence.
+
+Runs inside the Rasa environment: imports only Rasa and the standard library
+(plus ``shopdesk.settings``, which is standard library only).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+from shopdesk.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EMPTY_REPLY = "I didn't catch any text there. What can I help you with today?"
+TRUNCATED_NOTE = (
+    "That's a long message — I've read the first {limit:,} characters. "
+    "If I miss something important, please send it as a separate message."
+)
+TROUBLE_REPLY = (
+    "Sorry, I'm having trouble reaching our systems right now, so I can't answer that. "
+    "Nothing you've told me is lost — please try again in a few minutes. If it's urgent, "
+    "email help@pinecrest.example and a person will reply."
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: Any) -> str:
+    """Printable, normalised text: control and bidi-override characters removed."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = unicodedata.normalize("NFC", text)
+    return _CONTROL.sub(" ", text).strip()
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(), True
+
+
+class CountingOutputChannel(OutputChannel):
+    """Passes every message through to the real channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+
+def guard(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: int
+) -> Callable[[UserMessage], Awaitable[None]]:
+    """Wrap Rasa's message handler with input cleaning and the never-silent rule."""
+
+    async def guarded(message: UserMessage) -> None:
+        output = message.output_channel
+        sender = message.sender_id
+        text = clean_text(message.text)
+        if not text:
+            await output.send_text_message(sender, EMPTY_REPLY)
+            return
+        text, was_cut = truncate(text, limit)
+        if was_cut:
+            await output.send_text_message(sender, TRUNCATED_NOTE.format(limit=limit))
+        counting = CountingOutputChannel(output)
+        message.text = text
+        message.output_channel = counting
+        metadata = dict(message.metadata or {}) if isinstance(message.metadata, dict) else {}
+        if was_cut:
+            metadata["truncated"] = True
+        message.metadata = metadata
+        try:
+            await on_new_message(message)
+        except Exception as e:  # never let the customer see silence or a stack trace
+            logger.error("message processing failed for a %s message: %s", message.input_channel,
+                         type(e).__name__)
+        if counting.sent == 0:
+            logger.warning("no reply was produced; sending the trouble message")
+            await output.send_text_message(sender, TROUBLE_REPLY)
+
+    return guarded
+
+
+def _limit() -> int:
+    return Settings.from_env().max_message_chars
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (``/webhooks/rest/webhook``) behind the guard."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guard(on_new_message, _limit()))
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (used by the website widget) behind the guard."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guard(on_new_message, _limit()))

@@ -1,0 +1,93 @@
+"""An in-memory ``StoreRepository`` for unit tests and quick demos."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from commerce.records import (
+    FeedbackEntry,
+    HandoffTicket,
+    Order,
+    OrderStatus,
+    Product,
+    ReturnRequest,
+)
+from shopdesk.errors import NotFoundError
+
+
+class InMemoryStoreRepository:
+    """Keeps everything in dictionaries guarded by one lock."""
+
+    def __init__(self, products: Iterable[Product] = (), orders: Iterable[Order] = ()) -> None:
+        self._lock = threading.Lock()
+        self._products = {p.sku: p for p in products}
+        self._orders = {o.number: o for o in orders}
+        self._returns: list[ReturnRequest] = []
+        self._handoffs: list[HandoffTicket] = []
+        self._feedback: list[FeedbackEntry] = []
+
+    def get_order(self, number: str) -> Order | None:
+        with self._lock:
+            return self._orders.get(number)
+
+    def orders_for_email(self, email: str) -> list[Order]:
+        wanted = email.strip().lower()
+        with self._lock:
+            found = [o for o in self._orders.values() if o.customer_email.lower() == wanted]
+        return sorted(found, key=lambda o: o.placed_at, reverse=True)
+
+    def _replace(self, number: str, **changes: object) -> Order:
+        with self._lock:
+            order = self._orders.get(number)
+            if order is None:
+                raise NotFoundError(f"order {number} does not exist")
+            updated = dataclasses.replace(order, **changes)  # type: ignore[arg-type]
+            self._orders[number] = updated
+            return updated
+
+    def set_order_status(self, number: str, status: OrderStatus) -> Order:
+        return self._replace(number, status=status)
+
+    def set_shipping_address(self, number: str, address: str) -> Order:
+        return self._replace(number, shipping_address=address)
+
+    def add_return(self, request: ReturnRequest) -> ReturnRequest:
+        with self._lock:
+            self._returns.append(request)
+        return request
+
+    def returns_for_order(self, number: str) -> list[ReturnRequest]:
+        with self._lock:
+            return [r for r in self._returns if r.order_number == number]
+
+    def list_products(self) -> list[Product]:
+        with self._lock:
+            return sorted(self._products.values(), key=lambda p: p.sku)
+
+    def add_handoff(self, ticket: HandoffTicket) -> HandoffTicket:
+        with self._lock:
+            self._handoffs.append(ticket)
+        return ticket
+
+    def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]:
+        with self._lock:
+            return [t for t in self._handoffs if t.sender_id == sender_id]
+
+    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
+        with self._lock:
+            entry = FeedbackEntry(
+                id=len(self._feedback) + 1,
+                sender_id=sender_id,
+                kind=kind,
+                text=text,
+                created_at=datetime.now(UTC),
+            )
+            self._feedback.append(entry)
+        return entry
+
+    def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]:
+        with self._lock:
+            return [f for f in self._feedback if f.sender_id == sender_id]

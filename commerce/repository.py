@@ -1,0 +1,44 @@
+"""The storage seam for the store's data."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from commerce.records import (
+    FeedbackEntry,
+    HandoffTicket,
+    Order,
+    OrderStatus,
+    Product,
+    ReturnRequest,
+)
+
+
+class StoreRepository(Protocol):
+    """Plain storage: reads and writes, no business rules (see ``StoreService``).
+
+    Every method raises :class:`shopdesk.errors.StoreUnavailableError` when the
+    backing store cannot be reached.
+    """
+
+    def get_order(self, number: str) -> Order | None: ...
+
+    def orders_for_email(self, email: str) -> list[Order]: ...
+
+    def set_order_status(self, number: str, status: OrderStatus) -> Order: ...
+
+    def set_shipping_address(self, number: str, address: str) -> Order: ...
+
+    def add_return(self, request: ReturnRequest) -> ReturnRequest: ...
+
+    def returns_for_order(self, number: str) -> list[ReturnRequest]: ...
+
+    def list_products(self) -> list[Product]: ...
+
+    def add_handoff(self, ticket: HandoffTicket) -> HandoffTicket: ...
+
+    def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]: ...
+
+    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry: ...
+
+    def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]: ...

@@ -1,0 +1,221 @@
+"""Business rules of the demo store, shared by every storage backend."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from commerce.records import (
+    FeedbackEntry,
+    HandoffTicket,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Product,
+    ReturnRequest,
+)
+from commerce.repository import StoreRepository
+from shopdesk.errors import InvalidRequestError, NotFoundError
+
+RETURN_WINDOW_DAYS = 30
+ORDER_NUMBER = re.compile(r"^[1-9]\d{5}$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$")
+_FIELD_LIMIT = 500
+
+
+def normalise_order_number(text: str | None) -> str | None:
+    """Turn '#100234', 'order no. 100 234' or ' 100234 ' into '100234'; None if not one."""
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", str(text)[:40])
+    return digits if ORDER_NUMBER.match(digits) else None
+
+
+def normalise_email(text: str | None) -> str | None:
+    if not text:
+        return None
+    candidate = str(text).strip().strip("<>.,;").lower()
+    return candidate if EMAIL.match(candidate) else None
+
+
+def money(cents: int) -> str:
+    return f"£{cents / 100:,.2f}"
+
+
+@dataclass(frozen=True)
+class ReturnEligibility:
+    allowed: bool
+    reason: str
+    days_left: int = 0
+
+
+class StoreService:
+    """What the assistant may do with the store's data, and the rules for it."""
+
+    def __init__(
+        self,
+        repository: StoreRepository,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._repo = repository
+        self._clock = clock
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def find_order(self, number: str | None) -> Order | None:
+        normalised = normalise_order_number(number)
+        return self._repo.get_order(normalised) if normalised else None
+
+    def order_for_customer(self, number: str | None, email: str | None) -> Order:
+        """The order, if it exists and was placed with this e-mail address.
+
+        Raises:
+            NotFoundError: no such order for that address (we do not reveal which part is wrong).
+        """
+        order = self.find_order(number)
+        wanted = normalise_email(email)
+        if order is None or wanted is None or order.customer_email.lower() != wanted:
+            raise NotFoundError("no order with that number for that e-mail address")
+        return order
+
+    def recent_orders(self, email: str | None, limit: int = 5) -> list[Order]:
+        wanted = normalise_email(email)
+        return self._repo.orders_for_email(wanted)[:limit] if wanted else []
+
+    def products(self) -> list[Product]:
+        return self._repo.list_products()
+
+    def match_products(self, text: str, limit: int = 3) -> list[Product]:
+        """Products whose name best matches the free text (typos tolerated)."""
+        query = _words(text)
+        if not query:
+            return []
+        scored: list[tuple[float, Product]] = []
+        for product in self._repo.list_products():
+            name_words = _words(product.name)
+            hits = 0.0
+            for word in name_words:
+                if word in query:
+                    hits += 1
+                elif difflib.get_close_matches(word, query, n=1, cutoff=0.8):
+                    hits += 0.8
+            score = hits / max(len(name_words), 1)
+            if score >= 0.5:
+                scored.append((score, product))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].sku))
+        return [p for _, p in scored[:limit]]
+
+    # --- rules ---------------------------------------------------------------------------
+
+    @staticmethod
+    def can_cancel(order: Order) -> bool:
+        return order.status in (OrderStatus.PLACED, OrderStatus.PROCESSING)
+
+    @staticmethod
+    def can_change_address(order: Order) -> bool:
+        return order.status in (OrderStatus.PLACED, OrderStatus.PROCESSING)
+
+    def return_eligibility(self, order: Order) -> ReturnEligibility:
+        if order.status is OrderStatus.CANCELLED:
+            return ReturnEligibility(False, "this order was cancelled, so there is nothing to return")
+        if order.status is not OrderStatus.DELIVERED or order.shipment is None:
+            return ReturnEligibility(
+                False, "this order hasn't been delivered yet — you can return it once it arrives"
+            )
+        delivered = order.shipment.delivered_on or order.shipment.estimated_delivery
+        deadline = delivered + timedelta(days=RETURN_WINDOW_DAYS)
+        days_left = (deadline - self._clock().date()).days
+        if days_left < 0:
+            return ReturnEligibility(
+                False,
+                f"it was delivered on {delivered:%d %B %Y}, more than {RETURN_WINDOW_DAYS} days ago",
+            )
+        return ReturnEligibility(True, "", days_left)
+
+    @staticmethod
+    def match_item(order: Order, text: str | None) -> OrderItem | None:
+        """The order line the customer means ('the boots', 'blue fleece', a SKU)."""
+        if not text:
+            return None
+        wanted = _words(text)
+        lowered = text.lower()
+        best: tuple[float, OrderItem | None] = (0.0, None)
+        for item in order.items:
+            if item.sku.lower() in lowered:
+                return item
+            name = _words(item.name)
+            hits = sum(
+                1.0 if w in wanted else (0.8 if difflib.get_close_matches(w, wanted, 1, 0.8) else 0)
+                for w in name
+            )
+            score = hits / max(len(name), 1)
+            if score > best[0]:
+                best = (score, item)
+        if best[0] > 0:
+            return best[1]
+        if len(order.items) == 1 and lowered.strip() in {"it", "the item", "that", "everything"}:
+            return order.items[0]
+        return None
+
+    # --- changes -------------------------------------------------------------------------
+
+    def cancel(self, number: str, email: str) -> Order:
+        order = self.order_for_customer(number, email)
+        if not self.can_cancel(order):
+            raise InvalidRequestError(f"order {order.number} is {order.status.value}")
+        return self._repo.set_order_status(order.number, OrderStatus.CANCELLED)
+
+    def change_address(self, number: str, email: str, address: str) -> Order:
+        order = self.order_for_customer(number, email)
+        if not self.can_change_address(order):
+            raise InvalidRequestError(f"order {order.number} is {order.status.value}")
+        clean = " ".join(address.split())[:_FIELD_LIMIT]
+        return self._repo.set_shipping_address(order.number, clean)
+
+    def create_return(self, number: str, email: str, item_text: str, reason: str) -> ReturnRequest:
+        order = self.order_for_customer(number, email)
+        eligibility = self.return_eligibility(order)
+        if not eligibility.allowed:
+            raise InvalidRequestError(eligibility.reason)
+        item = self.match_item(order, item_text)
+        if item is None:
+            raise NotFoundError(f"no item matching {item_text[:60]!r} in order {order.number}")
+        if any(r.sku == item.sku for r in self._repo.returns_for_order(order.number)):
+            raise InvalidRequestError(f"a return for the {item.name} is already open")
+        request = ReturnRequest(
+            rma=f"R{secrets.randbelow(10**7):07d}",
+            order_number=order.number,
+            sku=item.sku,
+            item_name=item.name,
+            reason=" ".join(reason.split())[:_FIELD_LIMIT],
+            refund_cents=item.unit_price_cents * item.quantity,
+            created_at=self._clock(),
+        )
+        return self._repo.add_return(request)
+
+    def record_handoff(self, sender_id: str, reason: str, summary: str) -> HandoffTicket:
+        ticket = HandoffTicket(
+            ticket=f"H{secrets.randbelow(10**6):06d}",
+            sender_id=sender_id[:200],
+            reason=reason[:60],
+            summary=summary[:4000],
+            created_at=self._clock(),
+        )
+        return self._repo.add_handoff(ticket)
+
+    def open_handoff(self, sender_id: str) -> HandoffTicket | None:
+        queued = [t for t in self._repo.handoffs_for_sender(sender_id) if t.status == "queued"]
+        return queued[-1] if queued else None
+
+    def record_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
+        if kind not in {"feedback", "complaint"}:
+            raise InvalidRequestError(f"unknown feedback kind {kind!r}")
+        return self._repo.add_feedback(sender_id[:200], kind, text[:4000])
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()[:2000]) if len(w) > 1]

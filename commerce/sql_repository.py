@@ -1,0 +1,287 @@
+"""``StoreRepository`` on SQLAlchemy (SQLite by default, PostgreSQL at scale)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from commerce.records import (
+    FeedbackEntry,
+    HandoffTicket,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Product,
+    ReturnRequest,
+    Shipment,
+)
+from commerce.sql_models import (
+    Base,
+    CustomerRow,
+    FeedbackRow,
+    HandoffRow,
+    OrderRow,
+    ProductRow,
+    ReturnRow,
+)
+from shopdesk.errors import NotFoundError, StoreUnavailableError
+
+T = TypeVar("T")
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite drops tzinfo; every timestamp we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _order(row: OrderRow) -> Order:
+    shipment = None
+    if row.shipment is not None:
+        s = row.shipment
+        shipment = Shipment(
+            carrier=s.carrier,
+            tracking_number=s.tracking_number,
+            status=s.status,
+            shipped_on=s.shipped_on,
+            estimated_delivery=s.estimated_delivery,
+            delivered_on=s.delivered_on,
+            last_event=s.last_event,
+        )
+    return Order(
+        number=row.number,
+        customer_email=row.customer.email,
+        customer_name=row.customer.name,
+        status=OrderStatus(row.status),
+        placed_at=_aware(row.placed_at),
+        shipping_address=row.shipping_address,
+        total_cents=row.total_cents,
+        payment_status=PaymentStatus(row.payment_status),
+        payment_method=row.payment_method,
+        payment_note=row.payment_note,
+        items=tuple(
+            OrderItem(
+                sku=i.sku,
+                name=i.name,
+                quantity=i.quantity,
+                unit_price_cents=i.unit_price_cents,
+                size=i.size,
+                colour=i.colour,
+            )
+            for i in row.items
+        ),
+        shipment=shipment,
+    )
+
+
+def _return(row: ReturnRow) -> ReturnRequest:
+    return ReturnRequest(
+        rma=row.rma,
+        order_number=row.order_number,
+        sku=row.sku,
+        item_name=row.item_name,
+        reason=row.reason,
+        refund_cents=row.refund_cents,
+        created_at=_aware(row.created_at),
+        status=row.status,
+    )
+
+
+def _handoff(row: HandoffRow) -> HandoffTicket:
+    return HandoffTicket(
+        ticket=row.ticket,
+        sender_id=row.sender_id,
+        reason=row.reason,
+        summary=row.summary,
+        created_at=_aware(row.created_at),
+        status=row.status,
+    )
+
+
+class SqlStoreRepository:
+    """Reads and writes the store tables through short transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        self._run(lambda _s: Base.metadata.create_all(self._engine))
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def _run(self, work: Callable[[Session], T]) -> T:
+        try:
+            with self._session() as session:
+                return work(session)
+        except OperationalError as e:
+            raise StoreUnavailableError(f"store database unavailable: {e.orig!r}") from e
+        except NotFoundError:
+            raise
+        except SQLAlchemyError as e:
+            raise StoreUnavailableError(f"store database error: {type(e).__name__}") from e
+
+    @staticmethod
+    def _order_query():  # type: ignore[no-untyped-def]
+        return select(OrderRow).options(
+            selectinload(OrderRow.items),
+            selectinload(OrderRow.shipment),
+            selectinload(OrderRow.customer),
+        )
+
+    def get_order(self, number: str) -> Order | None:
+        def work(s: Session) -> Order | None:
+            row = s.scalars(self._order_query().where(OrderRow.number == number)).first()
+            return _order(row) if row else None
+
+        return self._run(work)
+
+    def orders_for_email(self, email: str) -> list[Order]:
+        def work(s: Session) -> list[Order]:
+            q = (
+                self._order_query()
+                .join(OrderRow.customer)
+                .where(func.lower(CustomerRow.email) == email.strip().lower())
+                .order_by(OrderRow.placed_at.desc())
+            )
+            return [_order(r) for r in s.scalars(q)]
+
+        return self._run(work)
+
+    def _update_order(self, number: str, **values: str) -> Order:
+        def work(s: Session) -> Order:
+            row = s.scalars(
+                self._order_query().where(OrderRow.number == number).with_for_update()
+            ).first()
+            if row is None:
+                raise NotFoundError(f"order {number} does not exist")
+            for key, value in values.items():
+                setattr(row, key, value)
+            s.flush()
+            return _order(row)
+
+        return self._run(work)
+
+    def set_order_status(self, number: str, status: OrderStatus) -> Order:
+        return self._update_order(number, status=status.value)
+
+    def set_shipping_address(self, number: str, address: str) -> Order:
+        return self._update_order(number, shipping_address=address)
+
+    def add_return(self, request: ReturnRequest) -> ReturnRequest:
+        def work(s: Session) -> ReturnRequest:
+            s.add(
+                ReturnRow(
+                    rma=request.rma,
+                    order_number=request.order_number,
+                    sku=request.sku,
+                    item_name=request.item_name,
+                    reason=request.reason,
+                    refund_cents=request.refund_cents,
+                    created_at=request.created_at,
+                    status=request.status,
+                )
+            )
+            return request
+
+        return self._run(work)
+
+    def returns_for_order(self, number: str) -> list[ReturnRequest]:
+        def work(s: Session) -> list[ReturnRequest]:
+            rows = s.scalars(
+                select(ReturnRow).where(ReturnRow.order_number == number).order_by(ReturnRow.rma)
+            )
+            return [_return(r) for r in rows]
+
+        return self._run(work)
+
+    def list_products(self) -> list[Product]:
+        def work(s: Session) -> list[Product]:
+            rows = s.scalars(select(ProductRow).order_by(ProductRow.sku))
+            return [
+                Product(
+                    sku=r.sku,
+                    name=r.name,
+                    category=r.category,
+                    price_cents=r.price_cents,
+                    description=r.description,
+                    sizes=tuple(r.sizes or ()),
+                    colours=tuple(r.colours or ()),
+                    stock=r.stock,
+                    features=tuple(r.features or ()),
+                )
+                for r in rows
+            ]
+
+        return self._run(work)
+
+    def add_handoff(self, ticket: HandoffTicket) -> HandoffTicket:
+        def work(s: Session) -> HandoffTicket:
+            s.add(
+                HandoffRow(
+                    ticket=ticket.ticket,
+                    sender_id=ticket.sender_id,
+                    reason=ticket.reason,
+                    summary=ticket.summary,
+                    created_at=ticket.created_at,
+                    status=ticket.status,
+                )
+            )
+            return ticket
+
+        return self._run(work)
+
+    def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]:
+        def work(s: Session) -> list[HandoffTicket]:
+            rows = s.scalars(
+                select(HandoffRow)
+                .where(HandoffRow.sender_id == sender_id)
+                .order_by(HandoffRow.created_at)
+            )
+            return [_handoff(r) for r in rows]
+
+        return self._run(work)
+
+    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
+        def work(s: Session) -> FeedbackEntry:
+            row = FeedbackRow(
+                sender_id=sender_id, kind=kind, text=text, created_at=datetime.now(UTC)
+            )
+            s.add(row)
+            s.flush()
+            return FeedbackEntry(
+                id=row.id,
+                sender_id=row.sender_id,
+                kind=row.kind,
+                text=row.text,
+                created_at=_aware(row.created_at),
+            )
+
+        return self._run(work)
+
+    def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]:
+        def work(s: Session) -> list[FeedbackEntry]:
+            rows = s.scalars(
+                select(FeedbackRow).where(FeedbackRow.sender_id == sender_id).order_by(FeedbackRow.id)
+            )
+            return [
+                FeedbackEntry(
+                    id=r.id,
+                    sender_id=r.sender_id,
+                    kind=r.kind,
+                    text=r.text,
+                    created_at=_aware(r.created_at),
+                )
+                for r in rows
+            ]
+
+        return self._run(work)

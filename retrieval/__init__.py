@@ -1,0 +1,1 @@
+"""Answering open questions from the company's historical Q&A."""

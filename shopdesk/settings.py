@@ -1,0 +1,117 @@
+"""One settings object, read once from the environment.
+
+Every value has a default that gives the embedded, single-machine install
+(SQLite files under ``var/``, services on localhost). Secrets are wrapped in
+:class:`Secret` so they never show up in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shopdesk.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PREFIX = "SHOPDESK_"
+
+
+class Secret:
+    """A string that does not reveal itself when printed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build it with :meth:`from_env`."""
+
+    data_dir: Path
+    database_url: str
+    qa_corpus: Path
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8000
+    rasa_public_url: str = ""
+    action_secret: Secret = field(default_factory=lambda: Secret(""))
+    rasa_jwt_secret: Secret = field(default_factory=lambda: Secret(""))
+    store_name: str = "Pinecrest Outfitters"
+    max_message_chars: int = 2000
+    handoff_after_failures: int = 2
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (default: ``os.environ``).
+
+        Raises:
+            ConfigError: a value is present but unusable; the message names the variable.
+        """
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            return env.get(_PREFIX + name, default).strip() or default
+
+        def get_int(name: str, default: int, low: int, high: int) -> int:
+            raw = get(name, str(default))
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{_PREFIX}{name} must be an integer, got {raw[:40]!r}") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{_PREFIX}{name} must be between {low} and {high}, got {value}")
+            return value
+
+        data_dir = Path(get("DATA_DIR", str(PROJECT_ROOT / "var"))).expanduser().resolve()
+        database_url = get("DATABASE_URL", f"sqlite:///{data_dir / 'shopdesk.db'}")
+        if "://" not in database_url:
+            raise ConfigError(
+                f"{_PREFIX}DATABASE_URL must be a SQLAlchemy URL such as "
+                "sqlite:///var/shopdesk.db or postgresql+psycopg://user@host/db"
+            )
+        host = get("HOST", "127.0.0.1")
+        rasa_port = get_int("RASA_PORT", 5005, 1, 65535)
+        log_level = get("LOG_LEVEL", "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"{_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            qa_corpus=Path(get("QA_CORPUS", str(PROJECT_ROOT / "training_data/qa/faq.csv"))),
+            host=host,
+            rasa_port=rasa_port,
+            actions_port=get_int("ACTIONS_PORT", 5055, 1, 65535),
+            web_port=get_int("WEB_PORT", 8000, 1, 65535),
+            rasa_public_url=get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+            action_secret=Secret(env.get(_PREFIX + "ACTION_SECRET", "")),
+            rasa_jwt_secret=Secret(env.get(_PREFIX + "RASA_JWT_SECRET", "")),
+            store_name=get("STORE_NAME", "Pinecrest Outfitters"),
+            max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
+            handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),
+            log_level=log_level,
+        )
+
+    def require_action_secret(self) -> str:
+        if not self.action_secret:
+            raise ConfigError(
+                f"{_PREFIX}ACTION_SECRET is not set; the action server refuses to start without "
+                "the secret it shares with the Rasa server (`make run` generates one)."
+            )
+        return self.action_secret.reveal()
