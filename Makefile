@@ -1,0 +1,34 @@
+# The project's vocabulary. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: help setup run train test test-unit test-e2e lint rules nlu-eval
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## create/update both Python environments (only when requirements changed)
+	@scripts/setup.sh
+
+run: setup  ## run the product: train if needed, start Rasa, actions and the web app
+	@$(PY) -m shopdesk.cli run
+
+train: setup  ## train the Rasa model if its inputs changed (FORCE=1 to retrain)
+	@$(PY) -m shopdesk.cli train $(if $(FORCE),--force,)
+
+test: setup  ## run every test: unit, Rasa data/story/NLU checks, end-to-end, browser
+	@$(PY) -m shopdesk.cli train
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup  ## only the fast unit tests
+	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint:  ## ruff
+	@.venv/bin/ruff check .
+
+rules:  ## regenerate training_data/rules/forms.yml from scripts/generate_form_rules.py
+	@$(PY) scripts/generate_form_rules.py

@@ -1,0 +1,27 @@
+"""Start the Rasa server with secrets taken from the environment.
+
+`rasa run` only accepts its JWT secret as a command-line argument, which any local
+user can read with `ps`. This wrapper reads ``SHOPDESK_RASA_JWT_SECRET`` and hands
+the argument to Rasa inside the process instead. All other arguments pass through.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    secret = os.environ.get("SHOPDESK_RASA_JWT_SECRET", "")
+    if len(secret) < 16:
+        sys.stderr.write("SHOPDESK_RASA_JWT_SECRET must be set (16+ characters)\n")
+        raise SystemExit(2)
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", "--jwt-secret", secret,
+                "--jwt-method", "HS256"]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

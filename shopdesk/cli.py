@@ -1,0 +1,108 @@
+"""`shopdesk` command line: run the product, train the model, seed the store."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from types import FrameType
+
+from shopdesk.errors import ShopdeskError
+from shopdesk.settings import Settings
+
+
+def _seed(settings: Settings) -> None:
+    from commerce.seed import seed_database
+    from shopdesk.database import make_engine
+
+    engine = make_engine(settings.database_url)
+    if seed_database(engine):
+        print("• Store database created with the demo store's data", flush=True)
+    else:
+        print("• Store database is ready", flush=True)
+    engine.dispose()
+
+
+def _check_corpus(settings: Settings) -> None:
+    from retrieval.corpus import load_corpus
+
+    pairs = load_corpus(settings.qa_corpus)
+    print(f"• Q&A corpus: {len(pairs)} pairs from {settings.qa_corpus}", flush=True)
+
+
+def cmd_run(settings: Settings) -> int:
+    from shopdesk.model_cache import ensure_model
+    from shopdesk.stack import Stack
+
+    _check_corpus(settings)
+    model = ensure_model()
+    _seed(settings)
+    print("• Starting the action server, the Rasa server (about a minute) and the web app...",
+          flush=True)
+    stack = Stack(settings, model)
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stack.start()
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+    print(
+        f"\nPinecrest Outfitters assistant is running:\n"
+        f"  chat page       http://{shown}:{settings.web_port}/\n"
+        f"  Rasa HTTP API   http://{shown}:{settings.rasa_port}/  (JWT; secret in "
+        f"{settings.data_dir / 'secrets.env'})\n"
+        f"  REST channel    http://{shown}:{settings.rasa_port}/webhooks/rest/webhook\n"
+        f"  action server   http://{shown}:{settings.actions_port}/  (Rasa only)\n"
+        f"  logs            {settings.data_dir / 'logs'}\n"
+        f"Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+    code = 0
+    while not stopping:
+        dead = stack.first_dead()
+        if dead:
+            service = stack.services[dead]
+            print(f"\nThe {dead} server stopped unexpectedly. Last lines of "
+                  f"{service.log_path}:\n{service.log_tail()}", file=sys.stderr)
+            code = 1
+            break
+        time.sleep(0.5)
+    print("\nStopping...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="train if needed, then start all services")
+    train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if a model is cached")
+    sub.add_parser("seed", help="create the store database and load the demo data")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "run":
+            return cmd_run(settings)
+        if args.command == "train":
+            from shopdesk.model_cache import ensure_model
+
+            print(ensure_model(force=args.force))
+            return 0
+        if args.command == "seed":
+            _seed(settings)
+            return 0
+    except ShopdeskError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

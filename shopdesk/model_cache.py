@@ -1,0 +1,91 @@
+"""Train the Rasa model only when its inputs changed.
+
+The key is a SHA-256 over the domain, config, NLU/stories/rules files and the Rasa
+requirements. Trained models are kept in ``$SHOPDESK_MODEL_CACHE`` (default
+``~/.cache/shopdesk/models``), so a fresh clone on the same machine reuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from shopdesk.errors import ShopdeskError
+from shopdesk.settings import PROJECT_ROOT
+
+TRAINING_INPUTS = ("config.yml", "bot/domain", "training_data/nlu", "training_data/stories",
+                   "training_data/rules", "requirements-rasa.txt")
+RASA_DATA = ("training_data/nlu", "training_data/stories", "training_data/rules")
+
+
+class TrainingError(ShopdeskError):
+    pass
+
+
+def cache_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shopdesk/models"
+    return Path(os.environ.get("SHOPDESK_MODEL_CACHE", default)).expanduser()
+
+
+def rasa_bin(root: Path = PROJECT_ROOT) -> Path:
+    return root / ".venv-rasa/bin/rasa"
+
+
+def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
+    files: list[Path] = []
+    for name in TRAINING_INPUTS:
+        path = root / name
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in
+                                {".yml", ".yaml", ".txt"}))
+        elif path.is_file():
+            files.append(path)
+    return files
+
+
+def training_hash(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_files(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def ensure_model(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
+    """Path of a trained model for the current inputs, training one if needed."""
+    key = training_hash(root)
+    cached = cache_dir() / f"rasa-{key}.tar.gz"
+    local = root / "models" / cached.name
+    if cached.is_file() and not force:
+        print(f"• Rasa model is up to date (inputs hash {key})", flush=True)
+    else:
+        if not rasa_bin(root).exists():
+            raise TrainingError("the Rasa environment is missing: run `make setup` first")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        print(f"• Training the Rasa model (inputs hash {key}); this takes a few minutes...",
+              flush=True)
+        started = time.monotonic()
+        tmp_out = cached.parent / f".training-{key}-{os.getpid()}"
+        cmd = [str(rasa_bin(root)), "train", "--domain", "bot/domain", "--config", "config.yml",
+               "--data", *RASA_DATA, "--out", str(tmp_out), "--fixed-model-name", f"rasa-{key}"]
+        result = subprocess.run(cmd, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                                stdout=sys.stdout, stderr=subprocess.STDOUT)
+        produced = tmp_out / f"rasa-{key}.tar.gz"
+        if result.returncode != 0 or not produced.is_file():
+            shutil.rmtree(tmp_out, ignore_errors=True)
+            raise TrainingError(f"rasa train failed (exit {result.returncode}); see output above")
+        os.replace(produced, cached)  # atomic: never a half-written model in the cache
+        shutil.rmtree(tmp_out, ignore_errors=True)
+        print(f"• Trained in {time.monotonic() - started:.0f} s -> {cached}", flush=True)
+    local.parent.mkdir(parents=True, exist_ok=True)
+    if not local.is_file():
+        shutil.copy2(cached, local.with_suffix(".tmp"))
+        os.replace(local.with_suffix(".tmp"), local)
+    return local

@@ -1,0 +1,126 @@
+"""One contract, every StoreRepository: the in-memory one and the SQL one."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from commerce.catalogue import CATALOGUE
+from commerce.memory_repository import InMemoryStoreRepository
+from commerce.records import HandoffTicket, OrderStatus, ReturnRequest
+from commerce.repository import StoreRepository
+from commerce.seed import DEMO_EMAIL, demo_orders, seed_database
+from commerce.sql_repository import SqlStoreRepository
+from shopdesk.database import make_engine
+from shopdesk.errors import ConfigError, NotFoundError, StoreUnavailableError
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+class StoreRepositoryContract:
+    """Promises every StoreRepository keeps. Subclasses supply the ``repo`` fixture."""
+
+    def test_get_order_returns_full_record(self, repo: StoreRepository) -> None:
+        order = repo.get_order("100234")
+        assert order is not None
+        assert order.customer_email == DEMO_EMAIL
+        assert order.status is OrderStatus.SHIPPED
+        assert [i.sku for i in order.items] == ["PC-2001", "PC-2004"]
+        assert order.shipment is not None and order.shipment.tracking_number
+        assert order.placed_at.tzinfo is not None
+
+    def test_unknown_order_is_none(self, repo: StoreRepository) -> None:
+        assert repo.get_order("999999") is None
+        assert repo.get_order("") is None
+        assert repo.get_order("'; DROP TABLE store_orders; --") is None
+
+    def test_orders_for_email_is_case_insensitive_and_newest_first(
+        self, repo: StoreRepository
+    ) -> None:
+        orders = repo.orders_for_email(DEMO_EMAIL.upper())
+        assert len(orders) == 7
+        assert orders == sorted(orders, key=lambda o: o.placed_at, reverse=True)
+        assert repo.orders_for_email("nobody@example.com") == []
+
+    def test_status_and_address_updates_persist(self, repo: StoreRepository) -> None:
+        repo.set_order_status("100236", OrderStatus.CANCELLED)
+        repo.set_shipping_address("100239", "1 New Road, York YO1 7HH")
+        assert repo.get_order("100236").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+        assert repo.get_order("100239").shipping_address == "1 New Road, York YO1 7HH"  # type: ignore[union-attr]
+
+    def test_updating_a_missing_order_raises_not_found(self, repo: StoreRepository) -> None:
+        with pytest.raises(NotFoundError):
+            repo.set_order_status("999999", OrderStatus.CANCELLED)
+
+    def test_returns_are_stored_per_order(self, repo: StoreRepository) -> None:
+        request = ReturnRequest("R0000001", "100235", "PC-1001", "Ridgeline Waterproof Jacket",
+                                "too small", 18900, NOW)
+        repo.add_return(request)
+        assert repo.returns_for_order("100235") == [request]
+        assert repo.returns_for_order("100234") == []
+
+    def test_products_are_the_catalogue(self, repo: StoreRepository) -> None:
+        assert {p.sku for p in repo.list_products()} == {p.sku for p in CATALOGUE}
+
+    def test_handoffs_and_feedback_round_trip(self, repo: StoreRepository) -> None:
+        ticket = HandoffTicket("H000001", "web-1", "requested", "Customer: help", NOW)
+        repo.add_handoff(ticket)
+        assert repo.handoffs_for_sender("web-1") == [ticket]
+        first = repo.add_feedback("web-1", "complaint", "late again")
+        second = repo.add_feedback("web-1", "feedback", "nice chat 😀")
+        assert [f.text for f in repo.feedback_for_sender("web-1")] == ["late again", "nice chat 😀"]
+        assert second.id > first.id
+
+    def test_concurrent_feedback_loses_nothing(self, repo: StoreRepository) -> None:
+        def write(n: int) -> None:
+            for i in range(10):
+                repo.add_feedback("crowd", "feedback", f"{n}-{i}")
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(repo.feedback_for_sender("crowd")) == 80
+
+
+class TestInMemoryStoreRepository(StoreRepositoryContract):
+    @pytest.fixture
+    def repo(self) -> StoreRepository:
+        return InMemoryStoreRepository(CATALOGUE, demo_orders(NOW))
+
+
+class TestSqlStoreRepository(StoreRepositoryContract):
+    @pytest.fixture
+    def repo(self, tmp_path) -> StoreRepository:  # type: ignore[no-untyped-def]
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        seed_database(engine, NOW)
+        yield SqlStoreRepository(engine)
+        engine.dispose()
+
+
+def test_seeding_twice_does_not_duplicate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    assert seed_database(engine, NOW) is True
+    assert seed_database(engine, NOW) is False
+    assert len(SqlStoreRepository(engine).orders_for_email(DEMO_EMAIL)) == 7
+    engine.dispose()
+
+
+def test_unreachable_database_raises_store_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "gone"
+    engine = make_engine(f"sqlite:///{folder}/store.db")
+    folder.rmdir()  # the database's folder disappears (unmounted disk, deleted volume)
+    with pytest.raises(StoreUnavailableError):
+        SqlStoreRepository(engine).get_order("100234")
+
+
+def test_unusable_database_url_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="cannot create the database folder"):
+        make_engine(f"sqlite:///{blocker}/store.db")
+    with pytest.raises(ConfigError):
+        make_engine("nonsense://")

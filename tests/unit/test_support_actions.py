@@ -1,0 +1,140 @@
+"""Open questions, products, complaints, feedback and handoff, on real trackers."""
+
+from __future__ import annotations
+
+from actions.base import ServiceAction
+from actions.orders import ActionCheckOrderStatus
+from actions.support import (
+    ActionAnswerQuestion,
+    ActionHandleComplaint,
+    ActionHandoff,
+    ActionProductInfo,
+    ActionRecordFeedback,
+)
+from commerce.memory_repository import InMemoryStoreRepository
+from commerce.service import StoreService
+from shopdesk.composition import Services
+from shopdesk.errors import StoreUnavailableError
+from tests.conftest import make_tracker
+from tests.helpers import run_action, slot_events, texts
+
+
+def followups(events):  # type: ignore[no-untyped-def]
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
+def test_open_question_is_answered_and_names_the_matched_question(services: Services) -> None:
+    messages, events = run_action(ActionAnswerQuestion(services),
+                                  make_tracker("how long do refunds usually take?", "ask_question"))
+    text = texts(messages)
+    assert "3 working days" in text
+    assert "How long do refunds take?" in text
+    assert slot_events(events) == {"failed_attempts": 0.0}
+
+
+def test_no_answer_admits_it_then_offers_a_person(services: Services) -> None:
+    action = ActionAnswerQuestion(services)
+    messages, events = run_action(action, make_tracker("zxqv plorb", "nlu_fallback"))
+    assert "don't have an answer" in texts(messages)
+    assert slot_events(events) == {"failed_attempts": 1.0}
+    assert followups(events) == []
+    messages, events = run_action(
+        action, make_tracker("zxqv plorb", "nlu_fallback", slots={"failed_attempts": 1.0}))
+    assert followups(events) == ["action_offer_human"]
+
+
+def test_no_answer_inside_a_form_offers_a_button_not_a_followup(services: Services) -> None:
+    messages, events = run_action(
+        ActionAnswerQuestion(services),
+        make_tracker("zxqv plorb", "nlu_fallback", slots={"failed_attempts": 1.0},
+                     active_loop="order_status_form"))
+    assert followups(events) == []
+    assert messages[-1]["buttons"][0]["payload"] == "/human_handoff"
+
+
+def test_product_question_uses_the_catalogue(services: Services) -> None:
+    tracker = make_tracker("is the ridgeline jacket waterproof?", "product_question",
+                           entities=[{"entity": "product", "value": "Ridgeline jacket"}])
+    text = texts(run_action(ActionProductInfo(services), tracker)[0])
+    assert "Ridgeline Waterproof Jacket — £189.00" in text and "waterproof" in text
+
+
+def test_product_category_question_lists_products(services: Services) -> None:
+    text = texts(run_action(ActionProductInfo(services),
+                            make_tracker("do you sell tents", "product_question"))[0])
+    assert "Basecamp 2 Tent" in text and "Storm Shelter 4 Tent" in text
+
+
+def test_unknown_product_says_so(services: Services) -> None:
+    text = texts(run_action(ActionProductInfo(services),
+                            make_tracker("do you have the hyperflux 9000", "product_question"))[0])
+    assert "couldn't find that product" in text
+
+
+def test_complaint_is_recorded_and_a_person_offered(
+    services: Services, repository: InMemoryStoreRepository
+) -> None:
+    messages, events = run_action(ActionHandleComplaint(services),
+                                  make_tracker("this is the third time, useless!", "complaint"))
+    assert "recorded your complaint" in texts(messages)
+    assert repository.feedback_for_sender("test-user")[0].kind == "complaint"
+    assert followups(events) == ["action_offer_human"]
+
+
+def test_feedback_is_recorded(services: Services, repository: InMemoryStoreRepository) -> None:
+    run_action(ActionRecordFeedback(services), make_tracker("great chat!", "give_feedback"))
+    assert repository.feedback_for_sender("test-user")[0].text == "great chat!"
+
+
+def test_handoff_records_a_redacted_ticket_once(
+    services: Services, repository: InMemoryStoreRepository
+) -> None:
+    earlier = [{"event": "user", "text": "my card 4242 4242 4242 4242 was charged twice"}]
+    tracker = make_tracker("let me talk to a human", "human_handoff", events=earlier,
+                           slots={"order_number": "100234", "email": "jane.doe@example.com"})
+    messages, events = run_action(ActionHandoff(services), tracker)
+    text = texts(messages)
+    [ticket] = repository.handoffs_for_sender("test-user")
+    assert ticket.ticket in text and "jane.doe@example.com" in text
+    assert "4242 4242" not in ticket.summary and "[CARD]" in ticket.summary
+    assert "Order: 100234" in ticket.summary
+    assert slot_events(events)["handoff_ticket"] == ticket.ticket
+    again = texts(run_action(ActionHandoff(services), tracker)[0])
+    assert "already in the queue" in again
+    assert len(repository.handoffs_for_sender("test-user")) == 1
+
+
+class FailingRepository(InMemoryStoreRepository):
+    """The store's database is down."""
+
+    def get_order(self, number: str):  # type: ignore[no-untyped-def]
+        raise StoreUnavailableError("connection refused")
+
+
+def test_database_down_gives_a_clear_reply(services: Services) -> None:
+    broken = Services(services.settings, StoreService(FailingRepository()), services.qa)
+    tracker = make_tracker(slots={"order_number": "100234", "email": "jane.doe@example.com"})
+    messages, events = run_action(ActionCheckOrderStatus(broken), tracker)
+    assert "having trouble reaching our order system" in texts(messages)
+    assert events == []
+
+
+def test_every_action_is_registered_with_a_unique_name() -> None:
+    import actions.order_forms  # noqa: F401
+    import actions.orders  # noqa: F401
+    import actions.returns  # noqa: F401
+    import actions.support  # noqa: F401
+    from tests.helpers import domain
+
+    def leaves(cls):  # type: ignore[no-untyped-def]
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from leaves(sub)
+
+    from rasa_sdk import Action
+
+    names = [c().name() for c in leaves(Action)
+             if c.__module__.startswith("actions.") and not getattr(c, "__abstractmethods__", None)]
+    assert len(names) == len(set(names))
+    assert set(domain()["actions"]) == set(names)
+    assert ServiceAction.__abstractmethods__
