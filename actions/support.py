@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures
 from actions.wording import product_text
 from retrieval.answering import Decision
+from retrieval.language import looks_non_english
 from shopdesk.redact import redact
 
 _CATEGORY_WORDS = {
@@ -52,8 +53,15 @@ class ActionAnswerQuestion(ServiceAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
         question = latest_text(tracker)
-        result = self.services.qa.answer(question)
         in_form = tracker.active_loop_name is not None
+        if looks_non_english(question):
+            dispatcher.utter_message(
+                text="Sorry, I can only chat in English for now. If you'd prefer another "
+                "language, a person on our team can help.",
+                buttons=[HANDOFF_BUTTON],
+            )
+            return []
+        result = self.services.qa.answer(question)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
             dispatcher.utter_message(
@@ -139,10 +147,10 @@ class ActionHandleComplaint(ServiceAction):
             "sees it and follows up."
         )
         if tracker.active_loop_name:
+            # inside a form the form resumes next; outside, the rules offer a person
             dispatcher.utter_message(text="If you'd like, a person can take over now.",
                                      buttons=[HANDOFF_BUTTON])
-            return []
-        return [FollowupAction("action_offer_human")]
+        return []
 
 
 class ActionRecordFeedback(ServiceAction):

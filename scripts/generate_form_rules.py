@@ -90,6 +90,13 @@ def build() -> dict:
             "condition": [{"active_loop": form}],
             "steps": [{"intent": "human_handoff"}, *_deactivate(), {"action": "action_handoff"}],
         })
+        if form != "cancel_order_form":  # there, "cancel it" answers the question
+            rules.append({
+                "rule": f"{intent} again inside {form}",
+                "condition": [{"active_loop": form}],
+                "steps": [{"intent": intent}, {"action": "utter_on_it"}, {"action": form},
+                          {"active_loop": form}],
+            })
         for other_form, (other_intent, _) in FORMS.items():
             if other_form == form:
                 continue

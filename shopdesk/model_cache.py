@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -58,6 +58,40 @@ def training_hash(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+_COMPONENT = re.compile(r"Starting to train component '([^']+)'")
+_EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
+
+
+def _clean_lines(text: str) -> list[str]:
+    return [line for line in re.split(r"[\r\n]+", text) if line.strip()]
+
+
+def _run_with_progress(cmd: list[str], root: Path, log_path: Path) -> int:
+    """Run ``rasa train`` with its full output in ``log_path`` and a short progress here."""
+    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        buffer = b""
+        component, shown = "", -1
+        while chunk := proc.stdout.read1(4096):  # type: ignore[attr-defined]
+            log.write(chunk)
+            buffer += chunk
+            *parts, buffer = re.split(rb"[\r\n]", buffer)
+            for raw in parts:
+                line = raw.decode("utf-8", "replace")
+                if m := _COMPONENT.search(line):
+                    component, shown = m.group(1), -1
+                    print(f"    training {component}", flush=True)
+                elif (m := _EPOCHS.search(line)) and component:
+                    pct = int(m.group(1))
+                    if pct // 25 > shown // 25 if shown >= 0 else True:
+                        shown = pct
+                        print(f"      {component}: {pct}% of epochs", flush=True)
+        return proc.wait()
+
+
 def ensure_model(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
     """Path of a trained model for the current inputs, training one if needed."""
     key = training_hash(root)
@@ -75,12 +109,14 @@ def ensure_model(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
         tmp_out = cached.parent / f".training-{key}-{os.getpid()}"
         cmd = [str(rasa_bin(root)), "train", "--domain", "bot/domain", "--config", "config.yml",
                "--data", *RASA_DATA, "--out", str(tmp_out), "--fixed-model-name", f"rasa-{key}"]
-        result = subprocess.run(cmd, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                                stdout=sys.stdout, stderr=subprocess.STDOUT)
+        log_path = cached.parent / f"train-{key}.log"
+        returncode = _run_with_progress(cmd, root, log_path)
         produced = tmp_out / f"rasa-{key}.tar.gz"
-        if result.returncode != 0 or not produced.is_file():
+        if returncode != 0 or not produced.is_file():
             shutil.rmtree(tmp_out, ignore_errors=True)
-            raise TrainingError(f"rasa train failed (exit {result.returncode}); see output above")
+            tail = "\n".join(_clean_lines(log_path.read_text(errors="replace"))[-30:])
+            raise TrainingError(f"rasa train failed (exit {returncode}). Full log: {log_path}\n"
+                                f"{tail}")
         os.replace(produced, cached)  # atomic: never a half-written model in the cache
         shutil.rmtree(tmp_out, ignore_errors=True)
         print(f"• Trained in {time.monotonic() - started:.0f} s -> {cached}", flush=True)

@@ -78,7 +78,7 @@ def test_complaint_is_recorded_and_a_person_offered(
                                   make_tracker("this is the third time, useless!", "complaint"))
     assert "recorded your complaint" in texts(messages)
     assert repository.feedback_for_sender("test-user")[0].kind == "complaint"
-    assert followups(events) == ["action_offer_human"]
+    assert followups(events) == []  # the rules offer the person next
 
 
 def test_feedback_is_recorded(services: Services, repository: InMemoryStoreRepository) -> None:
