@@ -11,10 +11,8 @@ import logging
 import re
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
-_PHONE = re.compile(
-    r"(?<![\w#])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{3,4}[ .-]\d{3,4}(?:[ .-]\d{2,4})?\b"
-)
+_CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
+_PHONE = re.compile(r"(?<![\w#+])\+?\(?\d[\d ().-]{7,18}\d(?!\w)")
 _STREET = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl)\b\.?",
@@ -39,6 +37,11 @@ def _card_sub(match: re.Match[str]) -> str:
     return "[CARD]" if 13 <= len(digits) <= 19 and _luhn_ok(digits) else match.group(0)
 
 
+def _phone_sub(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return "[PHONE]" if 9 <= len(digits) <= 13 else match.group(0)
+
+
 def redact(text: str) -> str:
     """Return ``text`` with personal data replaced by placeholders like ``[EMAIL]``."""
     if not text:
@@ -46,7 +49,7 @@ def redact(text: str) -> str:
     text = _EMAIL.sub("[EMAIL]", text)
     text = _CARD.sub(_card_sub, text)
     text = _STREET.sub("[ADDRESS]", text)
-    text = _PHONE.sub("[PHONE]", text)
+    text = _PHONE.sub(_phone_sub, text)
     return text
 
 

@@ -1,0 +1,84 @@
+"""The chat page in Debian's chromium, driven by Playwright, against the real servers."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from shopdesk.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def bot_messages(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator(".msg.bot").all_inner_texts()
+
+
+def send(page, text: str, expect_bot_count: int) -> str:  # type: ignore[no-untyped-def]
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+    page.wait_for_function(
+        f"document.querySelectorAll('.msg.bot').length >= {expect_bot_count}", timeout=60_000
+    )
+    return bot_messages(page)[-1]
+
+
+def test_chat_page_talks_to_the_bot_and_survives_a_reload(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'online'",
+                           timeout=30_000)
+    reply = send(page, "hi", 1)
+    assert "Pine" in reply
+    assert page.locator(".buttons button").count() >= 1  # the greeting's quick replies
+
+    reply = send(page, "where's my order?", 2)
+    assert "order number" in reply
+    page.screenshot(path=str(stack.settings.data_dir / "chat-before-reload.png"))
+
+    page.reload()
+    page.wait_for_function("document.getElementById('status').textContent === 'online'",
+                           timeout=30_000)
+    assert len(bot_messages(page)) == 2  # the transcript is still there
+    # ...and so is the conversation on the server: the form remembers what it asked
+    reply = send(page, "100234", 3)
+    assert "e-mail" in reply
+    reply = send(page, "jane.doe@example.com", 4)
+    assert "Order 100234" in reply
+    page.screenshot(path=str(stack.settings.data_dir / "chat.png"))
+
+    page.click(".buttons button >> nth=0")  # quick-reply buttons send their payload
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 5", timeout=60_000)
+    assert not errors
+    context.close()
+
+
+def test_messages_are_shown_as_text_not_html(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'online'",
+                           timeout=30_000)
+    send(page, "<img src=x onerror=\"document.title='pwned'\">", 1)
+    assert page.title() != "pwned"
+    assert page.locator(".msg.user img").count() == 0
+    context.close()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from shopdesk.errors import ConfigError
+from shopdesk.redact import RedactingFilter, redact
+from shopdesk.settings import Secret, Settings
+
+
+def test_defaults_give_the_embedded_install(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    s = Settings.from_env({"SHOPDESK_DATA_DIR": str(tmp_path)})
+    assert s.host == "127.0.0.1"
+    assert s.database_url == f"sqlite:///{tmp_path / 'shopdesk.db'}"
+    assert (s.rasa_port, s.actions_port, s.web_port) == (5005, 5055, 8000)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SHOPDESK_RASA_PORT", "http", "SHOPDESK_RASA_PORT must be an integer"),
+    ("SHOPDESK_WEB_PORT", "70000", "between 1 and 65535"),
+    ("SHOPDESK_DATABASE_URL", "shopdesk.db", "SQLAlchemy URL"),
+    ("SHOPDESK_LOG_LEVEL", "LOUD", "SHOPDESK_LOG_LEVEL"),
+])
+def test_bad_settings_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_secrets_never_print() -> None:
+    s = Settings.from_env({"SHOPDESK_ACTION_SECRET": "hunter2-very-secret"})
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.action_secret)
+    assert s.require_action_secret() == "hunter2-very-secret"
+    assert repr(Secret("")) == "Secret('')"
+    with pytest.raises(ConfigError, match="ACTION_SECRET"):
+        Settings.from_env({}).require_action_secret()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("mail me at jane.doe@example.com", "mail me at [EMAIL]"),
+    ("card 4242 4242 4242 4242 please", "card [CARD] please"),
+    ("call 07700 900123 today", "call [PHONE] today"),
+    ("send it to 12 Elm Avenue, Leeds", "send it to [ADDRESS], Leeds"),
+    ("order 100234 is late", "order 100234 is late"),
+    ("not a card 1234 5678 9012 3456", "not a card 1234 5678 9012 3456"),
+])
+def test_redaction(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO):
+        logger.info("customer %s wrote", "jo@example.org")
+    assert "jo@example.org" not in caplog.text and "[EMAIL]" in caplog.text
