@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures
 from actions.wording import product_text
+from commerce.service import money
 from retrieval.answering import Decision
-from retrieval.language import looks_non_english
 from shopdesk.redact import redact
 
 _CATEGORY_WORDS = {
@@ -54,13 +54,6 @@ class ActionAnswerQuestion(ServiceAction):
             domain: dict[str, Any]) -> list[EventType]:
         question = latest_text(tracker)
         in_form = tracker.active_loop_name is not None
-        if looks_non_english(question):
-            dispatcher.utter_message(
-                text="Sorry, I can only chat in English for now. If you'd prefer another "
-                "language, a person on our team can help.",
-                buttons=[HANDOFF_BUTTON],
-            )
-            return []
         result = self.services.qa.answer(question)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
@@ -115,7 +108,7 @@ class ActionProductInfo(ServiceAction):
         categories = {c for word, c in _CATEGORY_WORDS.items() if re.search(rf"\b{word}", lowered)}
         in_category = [p for p in store.products() if p.category in categories]
         if in_category:
-            listing = "; ".join(f"{p.name} ({p.price_cents / 100:,.2f} GBP)" for p in in_category)
+            listing = "; ".join(f"{p.name} ({money(p.price_cents)})" for p in in_category)
             dispatcher.utter_message(
                 text=f"Here's what we have: {listing}. Ask me about any of them for details."
             )

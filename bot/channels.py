@@ -6,12 +6,14 @@ payloads) with one guard in front of the message processor:
 * control characters are removed, empty messages get a prompt without
   bothering the dialogue engine, very long messages are cut at a word boundary
   (and the customer is told);
+* messages clearly in another language become the ``non_english`` intent, which
+  gets an "English only for now" reply with the offer of a person;
 * if processing produced no reply at all (the action server is down, an action
   crashed, the model failed) the customer gets a clear "I'm having trouble"
   message instead of silence.
 
 Runs inside the Rasa environment: imports only Rasa and the standard library
-(plus ``shopdesk.settings``, which is standard library only).
+(plus ``shopdesk.settings`` and ``shopdesk.language``, which are standard library only).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from shopdesk.language import looks_non_english
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ TROUBLE_REPLY = (
     "Nothing you've told me is lost — please try again in a few minutes. If it's urgent, "
     "email help@pinecrest.example and a person will reply."
 )
+NON_ENGLISH_INTENT = "non_english"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -97,11 +101,16 @@ def guard(
         if was_cut:
             await output.send_text_message(sender, TRUNCATED_NOTE.format(limit=limit))
         counting = CountingOutputChannel(output)
-        message.text = text
-        message.output_channel = counting
         metadata = dict(message.metadata or {}) if isinstance(message.metadata, dict) else {}
         if was_cut:
             metadata["truncated"] = True
+        if looks_non_english(text):
+            # Our NLU is English-only: say so instead of guessing an intent. The customer's
+            # own words stay in the event's metadata for the person who takes over.
+            metadata["original_text"] = text
+            text = f"/{NON_ENGLISH_INTENT}"
+        message.text = text
+        message.output_channel = counting
         message.metadata = metadata
         try:
             await on_new_message(message)

@@ -34,6 +34,7 @@ INTERRUPTIONS: dict[str, str] = {
     "ask_capabilities": "utter_capabilities",
     "out_of_scope": "utter_out_of_scope",
     "complaint": "action_handle_complaint",
+    "non_english": "utter_english_only",
 }
 
 # forms in which "no" is an answer to the question, not a wish to stop

@@ -20,6 +20,7 @@ from shopdesk.settings import PROJECT_ROOT
 
 TRAINING_INPUTS = ("config.yml", "bot/domain", "training_data/nlu", "training_data/stories",
                    "training_data/rules", "requirements-rasa.txt")
+NLU_INPUTS = ("config.yml", "training_data/nlu", "requirements-rasa.txt")
 RASA_DATA = ("training_data/nlu", "training_data/stories", "training_data/rules")
 
 
@@ -36,9 +37,10 @@ def rasa_bin(root: Path = PROJECT_ROOT) -> Path:
     return root / ".venv-rasa/bin/rasa"
 
 
-def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
+def training_files(root: Path = PROJECT_ROOT,
+                   inputs: tuple[str, ...] = TRAINING_INPUTS) -> list[Path]:
     files: list[Path] = []
-    for name in TRAINING_INPUTS:
+    for name in inputs:
         path = root / name
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in
@@ -48,9 +50,9 @@ def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return files
 
 
-def training_hash(root: Path = PROJECT_ROOT) -> str:
+def training_hash(root: Path = PROJECT_ROOT, inputs: tuple[str, ...] = TRAINING_INPUTS) -> str:
     digest = hashlib.sha256()
-    for path in training_files(root):
+    for path in training_files(root, inputs):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

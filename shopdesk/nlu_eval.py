@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from shopdesk.model_cache import cache_dir, rasa_bin, training_hash
+from shopdesk.model_cache import NLU_INPUTS, cache_dir, rasa_bin, training_hash
 from shopdesk.settings import PROJECT_ROOT
 
 FOLDS = 3
@@ -23,7 +23,7 @@ FOLDS = 3
 
 def cross_validate(force: bool = False, folds: int = FOLDS) -> dict:
     """Rasa's intent report (dict from intent_report.json) for the current training data."""
-    key = training_hash()
+    key = training_hash(inputs=NLU_INPUTS)
     cached = cache_dir() / f"nlu-cv-{key}-{folds}.json"
     if cached.is_file() and not force:
         return json.loads(cached.read_text())
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = cross_validate(force=args.force)
     text = (f"NLU intent classification, {FOLDS}-fold cross-validation "
-            f"(training inputs {training_hash()})\n\n{table(report)}\n")
+            f"(NLU inputs {training_hash(inputs=NLU_INPUTS)})\n\n{table(report)}\n")
     out = PROJECT_ROOT / "reports/nlu_cross_validation.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)

@@ -1,4 +1,4 @@
-from retrieval.language import looks_non_english
+from shopdesk.language import looks_non_english
 
 
 def test_other_languages_are_recognised() -> None:

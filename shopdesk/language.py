@@ -1,8 +1,10 @@
 """A cheap check for messages that are clearly not in English.
 
 The assistant only speaks English; saying so (and offering a person) beats
-pretending to search for an answer. Only clear cases count: several common
-function words of another language and none of English, or mostly non-Latin script.
+pretending to understand. Only clear cases count: several common function words
+of another language and none of English, or mostly non-Latin script.
+
+Standard library only: the Rasa-side channel guard uses it too.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from retrieval.text import STOP_WORDS
-
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    """a an the and or but if of to in on at by for with from is are was were be been am do
+    does did have has had i you he she it we they my your our their me him her us them this
+    that these those what where when why how which who can could will would should may might
+    not no yes please thanks hi hello hey""".split()
+)
 _FOREIGN_FUNCTION_WORDS = frozenset(
     """el la los las del que mi mis está donde dónde por para es una pedido hola gracias
     le les des est je mon ma où avec pour commande bonjour merci
@@ -32,5 +38,5 @@ def looks_non_english(text: str) -> bool:
     if non_latin > 0.5 * len(letters):
         return True
     foreign = len({w for w in words if w in _FOREIGN_FUNCTION_WORDS})
-    english = sum(1 for w in words if w in STOP_WORDS)
+    english = sum(1 for w in words if w in _ENGLISH_FUNCTION_WORDS)
     return foreign >= 2 and english == 0
