@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,6 +46,7 @@ TROUBLE_REPLY = (
     "email help@pinecrest.example and a person will reply."
 )
 NON_ENGLISH_INTENT = "non_english"
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -140,11 +142,41 @@ class GuardedRestInput(RestInput):
 
 
 class GuardedSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel (used by the website widget) behind the guard."""
+    """Rasa's socket.io channel (used by the website widget) behind the guard.
+
+    Two handlers are replaced: ``session_request`` (Rasa 3.6 forgets to await
+    ``enter_room`` with python-socketio 5, so replies never reach the page; we also
+    refuse malformed session ids) and the user-message handler (malformed payloads
+    get a reply instead of an exception).
+    """
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message, _limit()))
+        blueprint = super().blueprint(guard(on_new_message, _limit()))
+        sio = self.sio
+        assert sio is not None
+        namespace = self.namespace or "/"
+        rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
+
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = (requested if isinstance(requested, str) and _SESSION_ID.fullmatch(requested)
+                          else uuid.uuid4().hex)
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            if (not isinstance(data, dict) or not isinstance(data.get("session_id", ""), str)
+                    or not isinstance(data.get(self.metadata_key) or {}, dict)):
+                await sio.emit(self.bot_message_evt, {"text": EMPTY_REPLY}, room=sid,
+                               namespace=namespace)
+                return
+            await rasa_handle_message(sid, data)
+
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=namespace)
+        return blueprint

@@ -94,6 +94,13 @@ def _run_with_progress(cmd: list[str], root: Path, log_path: Path) -> int:
         return proc.wait()
 
 
+def _prune_cache(keep: int) -> None:
+    models = sorted(cache_dir().glob("rasa-*.tar.gz"), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    for old in models[keep:]:
+        old.unlink(missing_ok=True)
+
+
 def ensure_model(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
     """Path of a trained model for the current inputs, training one if needed."""
     key = training_hash(root)
@@ -123,6 +130,10 @@ def ensure_model(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
         shutil.rmtree(tmp_out, ignore_errors=True)
         print(f"• Trained in {time.monotonic() - started:.0f} s -> {cached}", flush=True)
     local.parent.mkdir(parents=True, exist_ok=True)
+    for stale in local.parent.glob("rasa-*.tar.gz"):
+        if stale != local:
+            stale.unlink()  # only our local copies; the cache keeps the recent ones
+    _prune_cache(keep=5)
     if not local.is_file():
         shutil.copy2(cached, local.with_suffix(".tmp"))
         os.replace(local.with_suffix(".tmp"), local)

@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from shopdesk.stack import Stack
 
@@ -30,12 +31,19 @@ def bot_messages(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.locator(".msg.bot").all_inner_texts()
 
 
+def wait_online(page) -> None:  # type: ignore[no-untyped-def]
+    # locator waits, not wait_for_function: the page's CSP forbids eval, as it should
+    expect(page.locator("#status")).to_have_text("online", timeout=30_000)
+
+
+def wait_bot_messages(page, count: int) -> None:  # type: ignore[no-untyped-def]
+    page.locator(".msg.bot").nth(count - 1).wait_for(timeout=60_000)
+
+
 def send(page, text: str, expect_bot_count: int) -> str:  # type: ignore[no-untyped-def]
     page.fill("#input", text)
     page.press("#input", "Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('.msg.bot').length >= {expect_bot_count}", timeout=60_000
-    )
+    wait_bot_messages(page, expect_bot_count)
     return bot_messages(page)[-1]
 
 
@@ -45,8 +53,7 @@ def test_chat_page_talks_to_the_bot_and_survives_a_reload(browser, stack: Stack)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
-    page.wait_for_function("document.getElementById('status').textContent === 'online'",
-                           timeout=30_000)
+    wait_online(page)
     reply = send(page, "hi", 1)
     assert "Pine" in reply
     assert page.locator(".buttons button").count() >= 1  # the greeting's quick replies
@@ -56,8 +63,7 @@ def test_chat_page_talks_to_the_bot_and_survives_a_reload(browser, stack: Stack)
     page.screenshot(path=str(stack.settings.data_dir / "chat-before-reload.png"))
 
     page.reload()
-    page.wait_for_function("document.getElementById('status').textContent === 'online'",
-                           timeout=30_000)
+    wait_online(page)
     assert len(bot_messages(page)) == 2  # the transcript is still there
     # ...and so is the conversation on the server: the form remembers what it asked
     reply = send(page, "100234", 3)
@@ -67,7 +73,7 @@ def test_chat_page_talks_to_the_bot_and_survives_a_reload(browser, stack: Stack)
     page.screenshot(path=str(stack.settings.data_dir / "chat.png"))
 
     page.click(".buttons button >> nth=0")  # quick-reply buttons send their payload
-    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 5", timeout=60_000)
+    wait_bot_messages(page, 5)
     assert not errors
     context.close()
 
@@ -76,8 +82,7 @@ def test_messages_are_shown_as_text_not_html(browser, stack: Stack) -> None:  # 
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
-    page.wait_for_function("document.getElementById('status').textContent === 'online'",
-                           timeout=30_000)
+    wait_online(page)
     send(page, "<img src=x onerror=\"document.title='pwned'\">", 1)
     assert page.title() != "pwned"
     assert page.locator(".msg.user img").count() == 0

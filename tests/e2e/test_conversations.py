@@ -55,7 +55,7 @@ def test_return(chat: Chat, stack: Stack) -> None:
 
 
 def test_open_question(chat: Chat) -> None:
-    reply = chat.text("how many days have I got to send stuff back?")
+    reply = chat.text("how long have I got to return an item?")
     assert "30 days" in reply
 
 

@@ -27,7 +27,7 @@ def test_rasa_http_api_needs_a_token(stack: Stack) -> None:
     base = f"http://127.0.0.1:{stack.settings.rasa_port}"
     url = f"{base}/conversations/e2e-someone/tracker"
     assert httpx.get(url, timeout=10).status_code == 401
-    forged = rasa_admin_token("a-guessed-secret-value")
+    forged = rasa_admin_token("a-guessed-secret-value-that-is-long-enough")
     assert httpx.get(url, headers={"Authorization": f"Bearer {forged}"}, timeout=10).status_code == 401
     good = rasa_admin_token(stack.rasa_secret)
     assert httpx.get(url, headers={"Authorization": f"Bearer {good}"}, timeout=10).status_code == 200
