@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run train test test-unit test-e2e lint rules nlu-eval
+.PHONY: help setup run train test test-unit lint rules index eval bench nlu-eval
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,18 @@ test-unit: setup  ## only the fast unit tests
 
 lint:  ## ruff
 	@.venv/bin/ruff check .
+
+index: setup  ## build the Q&A index from $$SHOPDESK_QA_CORPUS (or SOURCES="a.csv b.tickets.jsonl")
+	@$(PY) -m retrieval.cli build $(SOURCES)
+
+eval: setup  ## retrieval evaluation: tune on dev queries, table + plot for the test queries
+	@$(PY) -m retrieval.cli eval
+
+bench: setup  ## retrieval speed on synthetic 10k/100k corpora, next to rank-bm25
+	@$(PY) -m retrieval.cli bench
+
+nlu-eval: setup  ## NLU intent cross-validation table (cached per NLU data)
+	@$(PY) -m shopdesk.nlu_eval
 
 rules:  ## regenerate training_data/rules/forms.yml from scripts/generate_form_rules.py
 	@$(PY) scripts/generate_form_rules.py

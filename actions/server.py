@@ -58,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"action server: {e}")
         return 2
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from actions.base import get_services
+
+    try:
+        get_services()  # load the index and models now, not on the first customer's message
+    except Exception:  # the database may be down at start-up: actions retry on first use
+        logger.exception("services could not be built at start-up; retrying on first use")
     port = args.port or settings.actions_port
     logger.info("action server listening on http://%s:%d", settings.host, port)
     app.run(host=settings.host, port=port, single_process=True, access_log=False,

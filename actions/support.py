@@ -54,6 +54,15 @@ class ActionAnswerQuestion(ServiceAction):
             domain: dict[str, Any]) -> list[EventType]:
         question = latest_text(tracker)
         in_form = tracker.active_loop_name is not None
+        parts = split_questions(question)
+        if len(parts) > 1:
+            answered = [(p, self.services.qa.answer(p)) for p in parts]
+            confident = [(p, r) for p, r in answered if r.decision is Decision.ANSWER]
+            if len(confident) > 1:
+                for _, result in confident:
+                    hit = result.hits[0]
+                    dispatcher.utter_message(text=f"“{hit.pair.question}” — {hit.pair.answer}")
+                return [SlotSet("failed_attempts", 0.0)]
         result = self.services.qa.answer(question)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
@@ -70,21 +79,26 @@ class ActionAnswerQuestion(ServiceAction):
             return []
         count, event = bump_failures(tracker)
         limit = self.services.settings.handoff_after_failures
-        if count >= limit:
+        if count >= limit and not in_form:
             dispatcher.utter_message(
                 text="Sorry, I still don't have an answer to that, and I don't want to keep "
                 "you going round in circles."
             )
-            if in_form:
-                dispatcher.utter_message(text="A person on our team can help.",
-                                         buttons=[HANDOFF_BUTTON])
-                return [event]
             return [event, FollowupAction("action_offer_human")]
         dispatcher.utter_message(
-            text="Sorry, I don't have an answer to that. Could you put it another way? "
-            "I can help with orders, deliveries, returns, payments and our products."
+            text="Sorry, I don't have an answer to that in our help centre. You could put it "
+            "another way — I can help with orders, deliveries, returns, payments and our "
+            "products — or a person on our team can take it from here.",
+            buttons=[HANDOFF_BUTTON],
         )
         return [event]
+
+
+def split_questions(text: str, limit: int = 3) -> list[str]:
+    """The separate questions in a message ('Do you ship to Ireland? And is Klarna ok?')."""
+    pieces = [p.strip() for p in re.split(r"(?<=[?])\s+|\n+", text[:2000]) if p.strip()]
+    questions = [p for p in pieces if p.endswith("?") and len(p.split()) >= 3]
+    return questions[:limit] if len(questions) > 1 else [text]
 
 
 class ActionProductInfo(ServiceAction):

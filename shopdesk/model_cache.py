@@ -18,14 +18,23 @@ from pathlib import Path
 from shopdesk.errors import ShopdeskError
 from shopdesk.settings import PROJECT_ROOT
 
-TRAINING_INPUTS = ("config.yml", "bot/domain", "training_data/nlu", "training_data/stories",
-                   "training_data/rules", "requirements-rasa.txt")
-NLU_INPUTS = ("config.yml", "training_data/nlu", "requirements-rasa.txt")
+TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/minilm_featurizer.py", "training_data/nlu",
+                   "training_data/stories", "training_data/rules", "requirements-rasa.txt",
+                   "requirements-rasa-models.txt")
+NLU_INPUTS = ("config.yml", "bot/minilm_featurizer.py", "training_data/nlu",
+              "requirements-rasa.txt", "requirements-rasa-models.txt")
 RASA_DATA = ("training_data/nlu", "training_data/stories", "training_data/rules")
 
 
 class TrainingError(ShopdeskError):
     pass
+
+
+def rasa_env(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """Environment for every Rasa process: our Rasa-side modules importable, quiet
+    TensorFlow, and Rasa's telemetry and crash reports (which phone home) off."""
+    return {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false"}
 
 
 def cache_dir() -> Path:
@@ -44,7 +53,7 @@ def training_files(root: Path = PROJECT_ROOT,
         path = root / name
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in
-                                {".yml", ".yaml", ".txt"}))
+                                {".yml", ".yaml", ".txt", ".py"}))
         elif path.is_file():
             files.append(path)
     return files
@@ -70,7 +79,7 @@ def _clean_lines(text: str) -> list[str]:
 
 def _run_with_progress(cmd: list[str], root: Path, log_path: Path) -> int:
     """Run ``rasa train`` with its full output in ``log_path`` and a short progress here."""
-    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = rasa_env(root)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

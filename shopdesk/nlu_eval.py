@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from shopdesk.model_cache import NLU_INPUTS, cache_dir, rasa_bin, training_hash
+from shopdesk.model_cache import NLU_INPUTS, cache_dir, rasa_bin, rasa_env, training_hash
 from shopdesk.settings import PROJECT_ROOT
 
 FOLDS = 3
@@ -30,7 +30,7 @@ def cross_validate(force: bool = False, folds: int = FOLDS) -> dict:
     with tempfile.TemporaryDirectory() as out:
         cmd = [str(rasa_bin()), "test", "nlu", "--nlu", "training_data/nlu", "--config",
                "config.yml", "--cross-validation", "--folds", str(folds), "--out", out]
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = rasa_env()
         log = cache_dir() / f"nlu-cv-{key}.log"
         cache_dir().mkdir(parents=True, exist_ok=True)
         print(f"• NLU cross-validation, {folds} folds (trains DIET {folds} times)...", flush=True)

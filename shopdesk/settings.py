@@ -45,6 +45,7 @@ class Settings:
     data_dir: Path
     database_url: str
     qa_corpus: Path
+    index_dir: Path
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     actions_port: int = 5055
@@ -56,6 +57,7 @@ class Settings:
     max_message_chars: int = 2000
     handoff_after_failures: int = 2
     log_level: str = "INFO"
+    retriever: str = "hybrid"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +90,8 @@ class Settings:
             )
         host = get("HOST", "127.0.0.1")
         rasa_port = get_int("RASA_PORT", 5005, 1, 65535)
+        if get("RETRIEVER", "hybrid") not in {"hybrid", "keyword"}:
+            raise ConfigError(f"{_PREFIX}RETRIEVER must be 'hybrid' or 'keyword'")
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"{_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
@@ -95,6 +99,8 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             qa_corpus=Path(get("QA_CORPUS", str(PROJECT_ROOT / "training_data/qa/faq.csv"))),
+            index_dir=Path(get("INDEX_DIR", str(data_dir / "index"))).expanduser().resolve(),
+            retriever=get("RETRIEVER", "hybrid"),
             host=host,
             rasa_port=rasa_port,
             actions_port=get_int("ACTIONS_PORT", 5055, 1, 65535),

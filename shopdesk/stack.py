@@ -126,6 +126,7 @@ class Stack:
             **base_env,
             **secret_values,
             "PYTHONPATH": str(PROJECT_ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
             "SHOPDESK_DATA_DIR": str(settings.data_dir),
             "SHOPDESK_DATABASE_URL": settings.database_url,
             "SHOPDESK_HOST": settings.host,

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from commerce.seed import seed_database
+from retrieval.cli import ensure_index
 from shopdesk.database import make_engine
 from shopdesk.model_cache import ensure_model
 from shopdesk.settings import Settings
@@ -30,6 +31,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = ensure_model()
+    index = ensure_index(Settings.from_env())  # the project's own index, built if stale
     data_dir = tmp_path_factory.mktemp("stack")
     rasa_port = free_port()
     env = {
@@ -39,8 +41,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_ACTIONS_PORT": str(free_port()),
         "SHOPDESK_WEB_PORT": str(free_port()),
         "SHOPDESK_RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "SHOPDESK_INDEX_DIR": str(index),
     }
-    for name in ("SHOPDESK_ACTION_SECRET", "SHOPDESK_RASA_JWT_SECRET", "SHOPDESK_DATABASE_URL"):
+    for name in ("SHOPDESK_ACTION_SECRET", "SHOPDESK_RASA_JWT_SECRET", "SHOPDESK_DATABASE_URL",
+                 "SHOPDESK_QA_CORPUS"):
         env.pop(name, None)
     settings = Settings.from_env(env)
     engine = make_engine(settings.database_url)

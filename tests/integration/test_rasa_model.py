@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
 
-from shopdesk.model_cache import RASA_DATA, ensure_model, rasa_bin
+from shopdesk.model_cache import RASA_DATA, ensure_model, rasa_bin, rasa_env
 from shopdesk.nlu_eval import cross_validate, table
 from shopdesk.settings import PROJECT_ROOT
 
@@ -17,8 +16,7 @@ F1_TARGET = 0.90
 
 
 def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([str(rasa_bin()), *args], cwd=PROJECT_ROOT, env=env, text=True,
+    return subprocess.run([str(rasa_bin()), *args], cwd=PROJECT_ROOT, env=rasa_env(), text=True,
                           capture_output=True, timeout=timeout)
 
 

@@ -36,6 +36,7 @@ def test_no_answer_admits_it_then_offers_a_person(services: Services) -> None:
     action = ActionAnswerQuestion(services)
     messages, events = run_action(action, make_tracker("zxqv plorb", "nlu_fallback"))
     assert "don't have an answer" in texts(messages)
+    assert messages[-1]["buttons"][0]["payload"] == "/human_handoff"  # a person, right away
     assert slot_events(events) == {"failed_attempts": 1.0}
     assert followups(events) == []
     messages, events = run_action(
@@ -50,6 +51,13 @@ def test_no_answer_inside_a_form_offers_a_button_not_a_followup(services: Servic
                      active_loop="order_status_form"))
     assert followups(events) == []
     assert messages[-1]["buttons"][0]["payload"] == "/human_handoff"
+
+
+def test_two_questions_in_one_message_get_two_answers(services: Services) -> None:
+    messages, _ = run_action(ActionAnswerQuestion(services), make_tracker(
+        "Is there a student discount? Also how do I wash a down jacket?", "ask_question"))
+    text = texts(messages)
+    assert "Student Beans" in text and "tennis balls" in text
 
 
 def test_product_question_uses_the_catalogue(services: Services) -> None:

