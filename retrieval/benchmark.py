@@ -138,10 +138,13 @@ def run_benchmark(sizes: list[int], n_queries: int = 200) -> None:
     pre = SpacyPreprocessor()
     embedder = MiniLmEmbedder()
     embedder.warm_up()
-    rows = []
+    rows: list[tuple] = []
     for size in sizes:
         rows.extend(_bench_size(size, pre, embedder, queries))
+        _report(rows)  # after every size, so a long run still leaves its results
 
+
+def _report(rows: list[tuple]) -> None:
     lines = ["| pairs | system | build s | queries/s | p50 ms | p95 ms | index MB |",
              "|---:|---|---:|---:|---:|---:|---:|"]
     for size, name, build, qps, p50, p95, mem in rows:
