@@ -116,11 +116,24 @@ def fit_calibration(retriever: HybridRetriever, dev: list[QueryLegs],
     return Calibration(tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]))
 
 
+# How a reply is valued when the bands are tuned: a right direct answer 1; the right pair
+# among three offered 0.5 (the customer has to pick); a wrong direct answer -0.5 (worse than
+# an offer of three that misses, which costs a click: 0).
+SUGGEST_CREDIT = 0.5
+WRONG_ANSWER_COST = 0.5
+
+
 def decision_accuracy(retriever: HybridRetriever, queries: list[QueryLegs], config: FusionConfig,
                       calibration: Calibration, answer_at: float, suggest_at: float
-                      ) -> tuple[float, float]:
-    """(accuracy of the has-answer / no-answer decision, accuracy of the whole reply)."""
-    binary = whole = 0
+                      ) -> tuple[float, float, float]:
+    """For the answer / offer three / no answer bands:
+
+    (accuracy of the has-answer decision, share of replies that are right — a correct
+    direct answer, the right pair among the three offered, or an honest "no answer" —,
+    and the utility with the values above).
+    """
+    binary = right = 0
+    utility = 0.0
     for q in queries:
         rows = top_features(retriever, q, config)
         top = calibration.probability(rows[0][1]) if rows else 0.0
@@ -128,10 +141,15 @@ def decision_accuracy(retriever: HybridRetriever, queries: list[QueryLegs], conf
         has_answer = bool(q.query.relevant)
         binary += says_answer == has_answer
         if not has_answer:
-            whole += not says_answer
+            right += not says_answer
+            utility += 1.0 if not says_answer else (-WRONG_ANSWER_COST if top >= answer_at else 0)
         elif top >= answer_at:
-            whole += rows[0][0] in q.query.relevant
+            ok = rows[0][0] in q.query.relevant
+            right += ok
+            utility += 1.0 if ok else -WRONG_ANSWER_COST
         elif says_answer:
-            whole += any(pid in q.query.relevant for pid, _ in rows[:3])
+            ok = any(pid in q.query.relevant for pid, _ in rows[:3])
+            right += ok
+            utility += SUGGEST_CREDIT * ok
     n = max(len(queries), 1)
-    return binary / n, whole / n
+    return binary / n, right / n, utility / n

@@ -86,10 +86,12 @@ def run_evaluation(settings: Settings) -> dict:
     grid = [round(x, 2) for x in np.arange(0.05, 0.96, 0.05)]
     best_thresholds, best_acc = (0.5, 0.3), -1.0
     for answer_at in grid:
-        for suggest_at in (g for g in grid if g <= answer_at):
-            _, whole = decision_accuracy(retriever, dev, chosen, calibration, answer_at, suggest_at)
-            if whole > best_acc:
-                best_acc, best_thresholds = whole, (answer_at, suggest_at)
+        # the design keeps a middle band (offer three) at least 0.15 wide
+        for suggest_at in (g for g in grid if g <= answer_at - 0.15 + 1e-9):
+            _, _, utility = decision_accuracy(retriever, dev, chosen, calibration, answer_at,
+                                              suggest_at)
+            if utility > best_acc:
+                best_acc, best_thresholds = utility, (answer_at, suggest_at)
     answer_at, suggest_at = best_thresholds
 
     # --- report on test -------------------------------------------------------------------
@@ -99,11 +101,14 @@ def run_evaluation(settings: Settings) -> dict:
         rows.append((leg, _score(retriever, test, leg), _leg_accuracy(test, leg, threshold)))
     for name, cfg in ((f"hybrid convex w={best_w}", convex_cfg),
                       (f"hybrid RRF k={best_k}", rrf_cfg)):
-        binary, _ = decision_accuracy(retriever, test, cfg, fit_calibration(retriever, dev, cfg),
-                                      answer_at, suggest_at)
+        binary, _, _ = decision_accuracy(retriever, test, cfg,
+                                         fit_calibration(retriever, dev, cfg), answer_at,
+                                         suggest_at)
         rows.append((name + (" (chosen)" if cfg == chosen else ""),
                      _score(retriever, test, "hybrid", cfg), binary))
-    _, whole_test = decision_accuracy(retriever, test, chosen, calibration, answer_at, suggest_at)
+    _, whole_test, utility_test = decision_accuracy(retriever, test, chosen, calibration,
+                                                    answer_at, suggest_at)
+    direct = _direct_answers(retriever, test, chosen, calibration, answer_at)
 
     agreement = _bm25_agreement(retriever, test)
 
@@ -134,7 +139,9 @@ def run_evaluation(settings: Settings) -> dict:
         f"The chosen hybrid {verdict} the best single leg on test nDCG@10 "
         f"({chosen_row[1]['nDCG@10']:.3f} vs {best_single:.3f}).\n"
         f"Reply decision (answer >= {answer_at}, offer top 3 >= {suggest_at}, else no answer): "
-        f"{whole_test:.3f} of test queries get a right reply.\n"
+        f"{whole_test:.3f} of test queries get a right reply; {direct[0]} of the "
+        f"{sum(1 for q in test if q.query.relevant)} answerable ones get a direct answer, "
+        f"{direct[1]} of which are right.\n"
         f"bm25s vs rank-bm25 on the test queries: top-1 identical for {agreement[0]:.1%}, "
         f"mean top-10 overlap {agreement[1]:.1%}.")
     text = "\n".join([summary, "", *lines, "", *kind_lines])
@@ -154,6 +161,21 @@ def run_evaluation(settings: Settings) -> dict:
     print(f"Saved {REPORTS / 'retrieval_eval.md'}, {REPORTS / 'retrieval_eval.png'} and "
           f"{TUNING_FILE} in {time.monotonic() - started:.0f} s")
     return tuning
+
+
+def _direct_answers(retriever: HybridRetriever, data: list[QueryLegs], config: FusionConfig,
+                    calibration, answer_at: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    from retrieval.evaluate import top_features
+
+    given = right = 0
+    for q in data:
+        if not q.query.relevant:
+            continue
+        rows = top_features(retriever, q, config)
+        if rows and calibration.probability(rows[0][1]) >= answer_at:
+            given += 1
+            right += rows[0][0] in q.query.relevant
+    return given, right
 
 
 def _bm25_agreement(retriever: HybridRetriever, data: list[QueryLegs]) -> tuple[float, float]:
