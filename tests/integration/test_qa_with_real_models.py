@@ -81,3 +81,17 @@ def test_the_demo_index_answers_paraphrases(services: Services) -> None:
     assert "working days" in text and "How long do refunds take?" in text
     nothing = qa.answer("what's the capital of peru")
     assert nothing.decision is Decision.NO_ANSWER
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the and of to", "😀🙃📦", "x" * 100_000,
+                                   "<script>alert(1)</script> refund", "'; DROP TABLE qa; --",
+                                   "¿Dónde está mi pedido?", "我的订单在哪里", "\x00\x01\x02"])
+def test_odd_queries_with_the_real_models(query: str) -> None:
+    from retrieval.cli import ensure_index
+    from shopdesk.settings import Settings
+
+    settings = Settings.from_env()
+    qa = answerer(ensure_index(settings, quiet=True), settings.qa_corpus)
+    result = qa.answer(query)
+    assert result.decision in set(Decision)
+    assert all(0.0 <= h.score <= 1.0 for h in result.hits)

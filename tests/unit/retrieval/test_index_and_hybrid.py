@@ -109,3 +109,40 @@ def test_a_failed_build_leaves_the_old_index_in_place(corpus: Path, tmp_path: Pa
     assert (folder / "manifest.json").read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     check_index(folder, [corpus])
+
+
+def test_hnsw_above_the_threshold_finds_what_exact_search_finds() -> None:
+    import numpy as np
+
+    from retrieval.dense import DenseIndex
+
+    vectors = HashEmbedder().encode([f"question number {i} about topic {i % 37}" for i in range(500)])
+    exact = DenseIndex(vectors, ann_threshold=10_000)
+    approximate = DenseIndex(vectors, ann_threshold=100)
+    assert approximate.approximate and not exact.approximate
+    agree = 0
+    for i in range(0, 500, 25):
+        a, _ = exact.search(vectors[i], 5)
+        b, _ = approximate.search(vectors[i], 5)
+        agree += a[0] == b[0]
+    assert agree >= 19
+    assert exact.search(np.zeros(384, dtype=np.float32), 0)[0].size == 0
+
+
+def test_answer_action_on_an_in_memory_hybrid_index(corpus: Path, tmp_path: Path,
+                                                     services) -> None:  # type: ignore[no-untyped-def]
+    from actions.support import ActionAnswerQuestion
+    from retrieval.answering import QuestionAnswerer
+    from shopdesk.composition import Services
+    from tests.conftest import make_tracker
+    from tests.helpers import run_action, texts
+
+    folder = tmp_path / "index"
+    build(corpus, folder)
+    retriever = load_retriever(folder, SimplePreprocessor(), HashEmbedder(), [corpus])
+    qa = QuestionAnswerer(retriever)
+    action = ActionAnswerQuestion(Services(services.settings, services.store, qa))
+    text = texts(run_action(action, make_tracker("how do I wash a down jacket", "ask_question"))[0])
+    assert "Gentle cycle" in text and "How do I wash a down jacket?" in text
+    text = texts(run_action(action, make_tracker("zebra quantum xylophone", "ask_question"))[0])
+    assert "don't have an answer" in text
