@@ -30,6 +30,20 @@ class ValidateReturnForm(OrderFormValidation):
             return None
         return f"I can't start a return for order {order.number}: {eligibility.reason}."
 
+    async def extract_return_item(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        """Pre-fill the item when the customer already named a product of this order
+        ("can I send back the fleece?") — they should not be asked again."""
+        if tracker.get_slot("return_item") or not tracker.get_slot("email"):
+            return {}
+        product = tracker.get_slot("product")
+        if not product:
+            return {}
+        order = await asyncio.to_thread(
+            self.services.store.find_order, tracker.get_slot("order_number"))
+        item = self.services.store.match_item(order, product) if order else None
+        return {"return_item": item.name} if item else {}
+
     async def validate_return_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: DomainDict,

@@ -98,12 +98,12 @@ def _bench_size(size: int, pre: SpacyPreprocessor, embedder: MiniLmEmbedder,
             top_k(bm25.scores(pre.terms(q)), 10)
 
         def dense_query(q: str) -> None:
-            dense.search(embedder.encode([q])[0], 10)
+            dense.search(embedder.encode_query(q), 10)
 
         def hybrid_query(q: str) -> None:
             scores = bm25.scores(pre.terms(q))
             b_idx, _ = top_k(scores, 50)
-            vec = embedder.encode([q])[0]
+            vec = embedder.encode_query(q)
             d_idx, _ = dense.search(vec, 50)
             union = np.unique(np.concatenate([b_idx, d_idx]))
             fused = convex(scores[union], dense.similarity(vec, union), 0.7)

@@ -81,7 +81,7 @@ class HybridRetriever:
         terms = self.preprocessor.terms(query) if isinstance(query, str) else []
         bm25_all = self.bm25.scores(terms)
         bm25_idx, _ = top_k(bm25_all, n)
-        vector = self.embedder.encode([query if isinstance(query, str) else ""])[0]
+        vector = self.embedder.encode_query(query if isinstance(query, str) else "")
         dense_idx, _ = self.dense.search(vector, n)
         union = np.unique(np.concatenate([bm25_idx, dense_idx]))
         return LegResult(union, bm25_all[union], self.dense.similarity(vector, union),

@@ -47,6 +47,7 @@ def build_answerer(settings: Settings) -> QuestionAnswerer:
             retriever = load_retriever(settings.index_dir, SpacyPreprocessor(), MiniLmEmbedder(),
                                        [settings.qa_corpus])
             retriever.embedder.warm_up()
+            retriever.embedder.encode_query("warm up")
             retriever.preprocessor.terms("warm up")
             thresholds = load_tuning()[2]
             policy = AnswerPolicy(**thresholds) if thresholds else AnswerPolicy(0.5, 0.25)

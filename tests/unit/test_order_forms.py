@@ -132,3 +132,14 @@ def test_address_validation(services: Services) -> None:
     text, slots, _ = validate(action, active_loop="change_address_form", slots=base,
                               candidates={"new_address": "1 Long Road " * 100})
     assert slots["new_address"] is None and "too long" in text
+
+
+def test_return_item_named_earlier_is_prefilled(services: Services) -> None:
+    tracker = make_tracker(active_loop="return_form",
+                           slots={"order_number": "100235", "product": "fleece"},
+                           candidates={"email": JANE})
+    _, slots, _ = validate(ValidateReturnForm(services), active_loop="return_form",
+                           slots={"order_number": "100235", "product": "fleece"},
+                           candidates={"email": JANE})
+    assert slots["return_item"] == "Trailhead Fleece Pullover"
+    assert tracker.get_slot("product") == "fleece"
