@@ -34,7 +34,23 @@ def get_services() -> Services:
     return build_services(Settings.from_env())
 
 
-class ServiceAction(Action, abc.ABC):
+class UsesServices:
+    """Services passed in (tests) or built lazily on first use (the action server).
+
+    The SDK instantiates every action with no arguments, so nothing heavy may happen
+    in ``__init__``.
+    """
+
+    _services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            self._services = get_services()
+        return self._services
+
+
+class ServiceAction(UsesServices, Action, abc.ABC):
     """An action with injected services whose failures become a polite reply.
 
     Subclasses implement :meth:`act` (synchronous; it runs in a worker thread so
@@ -43,12 +59,6 @@ class ServiceAction(Action, abc.ABC):
 
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            self._services = get_services()
-        return self._services
 
     @abc.abstractmethod
     def name(self) -> str: ...

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.base import HANDOFF_BUTTON, TROUBLE, failed_attempts, get_services
+from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts
 from commerce.records import Order, OrderStatus
 from commerce.service import normalise_email, normalise_order_number
 from shopdesk.composition import Services
@@ -31,18 +31,12 @@ def find_email(text: Any) -> str | None:
     return normalise_email(match.group(0)) if match else None
 
 
-class OrderFormValidation(FormValidationAction, abc.ABC):
+class OrderFormValidation(UsesServices, FormValidationAction, abc.ABC):
     """Shared checks for every form that starts with order number + e-mail."""
 
     def __init__(self, services: Services | None = None) -> None:
         super().__init__()
         self._services = services
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            self._services = get_services()
-        return self._services
 
     @abc.abstractmethod
     def name(self) -> str: ...

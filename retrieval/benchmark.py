@@ -115,7 +115,8 @@ def _bench_size(size: int, pre: SpacyPreprocessor, embedder: MiniLmEmbedder,
         rank_queries = queries[: max(20, min(len(queries), 2_000_000 // size))]
         results = {
             "BM25 leg (spaCy + bm25s)": (_timed(bm25_query, queries), bm25_build, bm25_mem),
-            "dense leg (MiniLM, exact)": (_timed(dense_query, queries), dense_build,
+            f"dense leg (MiniLM, {'HNSW' if dense.approximate else 'exact'})":
+                (_timed(dense_query, queries), dense_build,
                                            vectors.nbytes),
             "hybrid (both + convex fusion)": (_timed(hybrid_query, queries),
                                               bm25_build + dense_build,

@@ -33,7 +33,8 @@ def cross_validate(force: bool = False, folds: int = FOLDS) -> dict:
         env = rasa_env()
         log = cache_dir() / f"nlu-cv-{key}.log"
         cache_dir().mkdir(parents=True, exist_ok=True)
-        print(f"• NLU cross-validation, {folds} folds (trains the intent classifier {folds} times)...", flush=True)
+        print(f"• NLU cross-validation, {folds} folds (trains the intent classifier {folds} "
+              "times)...", flush=True)
         with open(log, "wb") as f:
             result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, stdout=f,
                                     stderr=subprocess.STDOUT)
