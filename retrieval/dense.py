@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-ANN_THRESHOLD = int(os.environ.get("SHOPDESK_ANN_THRESHOLD", "200000"))
+ANN_THRESHOLD = int(os.environ.get("SHOPDESK_ANN_THRESHOLD", "50000"))
 
 
 class DenseIndex:
