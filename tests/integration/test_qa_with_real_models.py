@@ -69,12 +69,18 @@ def test_the_bot_answers_from_another_companys_corpus(other_company_index: Path,
     assert "meter" in texts(messages).lower()
 
 
-def test_the_demo_index_answers_paraphrases(services: Services) -> None:
+@pytest.fixture(scope="module")
+def demo_qa() -> QuestionAnswerer:
+    """The demo index with the real models, loaded once for the module."""
     from retrieval.cli import ensure_index
     from shopdesk.settings import Settings
 
     settings = Settings.from_env()
-    qa = answerer(ensure_index(settings, quiet=True), settings.qa_corpus)
+    return answerer(ensure_index(settings, quiet=True), settings.qa_corpus)
+
+
+def test_the_demo_index_answers_paraphrases(services: Services, demo_qa: QuestionAnswerer) -> None:
+    qa = demo_qa
     action = ActionAnswerQuestion(Services(services.settings, services.store, qa))
     text = texts(run_action(action, make_tracker("how long does a refund take to reach my card?",
                                                  "ask_question"))[0])
@@ -86,12 +92,7 @@ def test_the_demo_index_answers_paraphrases(services: Services) -> None:
 @pytest.mark.parametrize("query", ["", "   ", "the and of to", "😀🙃📦", "x" * 100_000,
                                    "<script>alert(1)</script> refund", "'; DROP TABLE qa; --",
                                    "¿Dónde está mi pedido?", "我的订单在哪里", "\x00\x01\x02"])
-def test_odd_queries_with_the_real_models(query: str) -> None:
-    from retrieval.cli import ensure_index
-    from shopdesk.settings import Settings
-
-    settings = Settings.from_env()
-    qa = answerer(ensure_index(settings, quiet=True), settings.qa_corpus)
-    result = qa.answer(query)
+def test_odd_queries_with_the_real_models(query: str, demo_qa: QuestionAnswerer) -> None:
+    result = demo_qa.answer(query)
     assert result.decision in set(Decision)
     assert all(0.0 <= h.score <= 1.0 for h in result.hits)
