@@ -6,7 +6,8 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run train test test-unit lint rules index eval bench nlu-eval
+.PHONY: help setup run train test test-unit lint rules index eval bench nlu-eval \
+	sentiment-train sentiment-eval sentiment-bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,3 +45,12 @@ nlu-eval: setup  ## NLU intent cross-validation table (cached per NLU data)
 
 rules:  ## regenerate training_data/rules/forms.yml from scripts/generate_form_rules.py
 	@$(PY) scripts/generate_form_rules.py
+
+sentiment-train: setup  ## train the sentiment adapter (fetches the VADER data once; GPU if present)
+	@$(PY) -m sentiment.cli train
+
+sentiment-eval: setup  ## sentiment accuracy per domain: ours vs VADER vs TextBlob (EXTRA=file.jsonl)
+	@$(PY) -m sentiment.cli eval $(if $(EXTRA),--extra $(EXTRA),)
+
+sentiment-bench: setup  ## sentiment speed: messages/s, p50/p95 for fp32/int8, batch 1/8/32, lexicons
+	@$(PY) -m sentiment.cli bench

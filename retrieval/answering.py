@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,11 +36,22 @@ class QuestionAnswerer:
         self._retriever = retriever
         self.policy = policy or AnswerPolicy()
 
-    def answer(self, question: str) -> QAResult:
-        hits = self._retriever.search(question, k=self.policy.max_suggestions)
-        if not hits or hits[0].score < self.policy.suggest_at:
+    def answer(self, question: str,
+               rerank: Callable[[list[Hit]], list[Hit]] | None = None) -> QAResult:
+        """The decision for ``question``.
+
+        ``rerank`` re-orders the candidates that are relevant enough to show (e.g. by the
+        customer's mood and interests, see ``sentiment.ranking``); each candidate's own
+        relevance still decides whether it may be given as the answer or only offered.
+        """
+        k = self.policy.max_suggestions if rerank is None else max(10, self.policy.max_suggestions)
+        hits = self._retriever.search(question, k=k)
+        shown = [h for h in hits if h.score >= self.policy.suggest_at]
+        if not shown:
             return QAResult(Decision.NO_ANSWER, ())
-        if hits[0].score >= self.policy.answer_at:
-            return QAResult(Decision.ANSWER, (hits[0],))
-        good = tuple(h for h in hits if h.score >= self.policy.suggest_at)
-        return QAResult(Decision.SUGGEST, good)
+        if rerank is not None:
+            shown = rerank(shown)
+        confident = [h for h in shown if h.score >= self.policy.answer_at]
+        if confident:
+            return QAResult(Decision.ANSWER, (confident[0],))
+        return QAResult(Decision.SUGGEST, tuple(shown[: self.policy.max_suggestions]))

@@ -1,0 +1,90 @@
+"""The answer-ranking formula: final = relevance · interest · fit(mood)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from retrieval.answering import AnswerPolicy, Decision, QuestionAnswerer
+from retrieval.corpus import QAPair
+from retrieval.retriever import Hit
+from sentiment.ranking import RankingConfig, fit, mood_affinity, rank
+
+TRACK = QAPair("qa-1", "How can I track my parcel?",
+               "Use the tracking link in your dispatch e-mail to follow the courier.", "shipping")
+LATE = QAPair("qa-2", "My order is late, can I get a refund?",
+              "Sorry it's late. If it hasn't arrived 5 days after the estimate, contact us and we "
+              "will send a replacement or refund you.", "shipping")
+PROMO = QAPair("qa-3", "Do you have a discount code?",
+               "Sign up to our newsletter for 10% off your first order and early sale access.",
+               "discounts")
+SIZES = QAPair("qa-4", "What sizes do the boots come in?", "UK 4 to 12, half sizes too.",
+               "footwear")
+
+
+class FixedRetriever:
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        return self.hits[:k]
+
+
+def test_affinity_marks_remedies_and_promotions() -> None:
+    assert mood_affinity(LATE) > 0.5
+    assert mood_affinity(PROMO) < -0.5
+    assert mood_affinity(SIZES) == 0.0
+
+
+def test_fit_is_one_at_neutral_mood_and_follows_the_documented_formula() -> None:
+    for a in (-1.0, -0.3, 0.0, 0.5, 1.0):
+        assert fit(a, 0.0) == 1.0
+    assert fit(1.0, -0.8) == pytest.approx(1 + 0.6 * 0.8)
+    assert fit(-1.0, -0.8) == pytest.approx(1 - 0.6 * 0.8)
+    assert fit(-1.0, 0.5) == pytest.approx(1 + 0.2 * 0.5)
+    assert fit(-1.0, -1.0, RankingConfig(remedy_weight=5)) == 0.2  # floor
+
+
+def test_a_frustrated_customer_sees_the_remedy_before_tracking() -> None:
+    hits = [Hit(TRACK, 0.80), Hit(LATE, 0.62), Hit(PROMO, 0.35)]
+    calm = [s.hit.pair.id for s in rank(hits, mood=0.0)]
+    angry = [s.hit.pair.id for s in rank(hits, mood=-0.8)]
+    assert calm == ["qa-1", "qa-2", "qa-3"]
+    assert angry[0] == "qa-2" and angry[-1] == "qa-3"
+
+
+def test_a_happy_customer_sees_promotions_a_little_earlier() -> None:
+    hits = [Hit(SIZES, 0.60), Hit(PROMO, 0.56)]
+    assert [s.hit.pair.id for s in rank(hits, mood=0.9)] == ["qa-3", "qa-4"]
+    assert [s.hit.pair.id for s in rank(hits, mood=0.0)] == ["qa-4", "qa-3"]
+
+
+def test_neutral_mood_and_interests_never_change_the_order() -> None:
+    pairs = [TRACK, LATE, PROMO, SIZES]
+    rng = random.Random(3)
+    for _ in range(200):
+        hits = sorted((Hit(rng.choice(pairs), rng.random()) for _ in range(6)),
+                      key=lambda h: -h.score)
+        assert [s.hit for s in rank(hits, 0.0)] == hits
+        assert [s.hit for s in rank(hits, 0.0, {"shipping": 1.0})] == hits
+
+
+def test_interest_weights_move_a_topic_up() -> None:
+    hits = [Hit(TRACK, 0.60), Hit(SIZES, 0.55)]
+    assert rank(hits, 0.0, {"footwear": 1.3})[0].hit.pair is SIZES
+
+
+def test_the_answerer_uses_mood_but_never_answers_with_an_irrelevant_pair() -> None:
+    hits = [Hit(TRACK, 0.80), Hit(LATE, 0.62), Hit(PROMO, 0.10)]
+    qa = QuestionAnswerer(FixedRetriever(hits), AnswerPolicy(answer_at=0.45, suggest_at=0.3))
+    from sentiment.ranking import reranker
+
+    assert qa.answer("where is my order").hits[0].pair is TRACK
+    angry = qa.answer("where is my order!!!", reranker(-0.8))
+    assert angry.decision is Decision.ANSWER and angry.hits[0].pair is LATE
+    # a remedy below the answer band is offered, not given, however upset the customer is
+    weak = QuestionAnswerer(FixedRetriever([Hit(TRACK, 0.5), Hit(LATE, 0.35)]),
+                            AnswerPolicy(answer_at=0.45, suggest_at=0.3))
+    result = weak.answer("where is my order", reranker(-1.0))
+    assert result.decision is Decision.ANSWER and result.hits[0].pair is TRACK
