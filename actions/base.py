@@ -12,6 +12,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from sentiment.mood import Tone
+from sentiment.tone import HUMAN_BUTTON, shape
 from shopdesk.composition import Services, build_services
 from shopdesk.errors import StoreUnavailableError
 from shopdesk.settings import Settings
@@ -54,8 +56,13 @@ class ServiceAction(UsesServices, Action, abc.ABC):
     """An action with injected services whose failures become a polite reply.
 
     Subclasses implement :meth:`act` (synchronous; it runs in a worker thread so
-    database calls don't block the action server's event loop).
+    database calls don't block the action server's event loop). Actions that give the
+    customer a final answer set ``toned = True``: their first message is then worded for the
+    conversation's tone (an acknowledgement and an offer of a person when the customer is
+    upset, a friendlier close when they are happy).
     """
+
+    toned = False
 
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
@@ -72,7 +79,10 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            return await asyncio.to_thread(self.act, dispatcher, tracker, domain)
+            events = await asyncio.to_thread(self.act, dispatcher, tracker, domain)
+            if self.toned:
+                apply_tone(dispatcher, tracker)
+            return events
         except StoreUnavailableError as e:
             logger.error("%s: store unavailable: %s", self.name(), e)
             dispatcher.utter_message(text=TROUBLE)
@@ -95,4 +105,34 @@ def bump_failures(tracker: Tracker) -> tuple[int, SlotSet]:
     return count, SlotSet("failed_attempts", float(count))
 
 
-HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+HANDOFF_BUTTON = HUMAN_BUTTON
+
+
+def tone_of(tracker: Tracker) -> tuple[Tone, list[str], str]:
+    """The conversation's tone, this turn's frustration signals and a key to vary wording."""
+    raw = tracker.get_slot("tone")
+    tone = Tone(raw) if raw in {t.value for t in Tone} else Tone.NEUTRAL
+    record = tracker.get_slot("sentiment")
+    signals = list(record.get("signals") or []) if isinstance(record, dict) else []
+    turn = record.get("turn", 0) if isinstance(record, dict) else 0
+    return tone, [str(s) for s in signals], f"{tracker.sender_id}:{turn}"
+
+
+def apply_tone(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    tone, signals, key = tone_of(tracker)
+    if tone is Tone.NEUTRAL or not dispatcher.messages:
+        return
+    first = dispatcher.messages[0]
+    if not first.get("text"):
+        return
+    reply = shape(first["text"], tone, signals, key, buttons=first.get("buttons") or [],
+                  shorten=False)
+    first["text"] = reply.text
+    first["buttons"] = reply.buttons
+
+
+def mood_of(tracker: Tracker) -> float:
+    try:
+        return max(-1.0, min(1.0, float(tracker.get_slot("mood") or 0.0)))
+    except (TypeError, ValueError):
+        return 0.0

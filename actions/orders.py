@@ -18,6 +18,8 @@ from shopdesk.errors import InvalidRequestError, NotFoundError
 class _VerifiedOrderAction(ServiceAction):
     """Loads the order the form verified; says so plainly if it is no longer there."""
 
+    toned = True
+
     def verified_order(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
         try:
             return self.services.store.order_for_customer(

@@ -101,6 +101,8 @@ class ActionAskReturnItem(ServiceAction):
 
 
 class ActionSubmitReturn(ServiceAction):
+    toned = True
+
     def name(self) -> str:
         return "action_submit_return"
 

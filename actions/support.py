@@ -9,10 +9,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures
+from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of
 from actions.wording import product_text
 from commerce.service import money
 from retrieval.answering import Decision
+from sentiment.mood import Tone
+from sentiment.tone import HUMAN_BUTTON, acknowledgement, offer_line, shape
 from shopdesk.redact import redact
 
 _CATEGORY_WORDS = {
@@ -45,7 +47,11 @@ class ActionOfferHuman(ServiceAction):
 
 
 class ActionAnswerQuestion(ServiceAction):
-    """Answers from the historical Q&A, or says honestly that it has no answer."""
+    """Answers from the historical Q&A, or says honestly that it has no answer.
+
+    Candidates are ranked by relevance and the customer's mood (``sentiment.ranking``) and the
+    reply is worded for the conversation's tone (``sentiment.tone``).
+    """
 
     def name(self) -> str:
         return "action_answer_question"
@@ -54,35 +60,55 @@ class ActionAnswerQuestion(ServiceAction):
             domain: dict[str, Any]) -> list[EventType]:
         question = latest_text(tracker)
         in_form = tracker.active_loop_name is not None
+        tone, signals, key = tone_of(tracker)
+        rerank = self.services.sentiment.rerank(mood_of(tracker))
+        upset = tone in (Tone.EMPATHETIC, Tone.ESCALATE)
         parts = split_questions(question)
         if len(parts) > 1:
-            answered = [(p, self.services.qa.answer(p)) for p in parts]
+            answered = [(p, self.services.qa.answer(p, rerank)) for p in parts]
             confident = [(p, r) for p, r in answered if r.decision is Decision.ANSWER]
             if len(confident) > 1:
                 for _, result in confident:
                     hit = result.hits[0]
                     dispatcher.utter_message(text=f"“{hit.pair.question}” — {hit.pair.answer}")
+                if upset:
+                    dispatcher.utter_message(text=offer_line(tone, signals, key),
+                                             buttons=[HUMAN_BUTTON])
                 return [SlotSet("failed_attempts", 0.0)]
-        result = self.services.qa.answer(question)
+        result = self.services.qa.answer(question, rerank)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
-            dispatcher.utter_message(
-                text=f"{hit.pair.answer}\n\n(Answered from our help centre: “{hit.pair.question}”)"
-            )
+            source = f"\n\n(Answered from our help centre: “{hit.pair.question}”)"
+            if not upset:
+                reply = shape(hit.pair.answer + source, tone, signals, key)
+                dispatcher.utter_message(text=reply.text)
+            else:
+                # short and direct, then the other close matches (remedies first) and a person
+                reply = shape(hit.pair.answer, tone, signals, key)
+                related = [{"title": h.pair.question[:80], "payload": h.pair.question}
+                           for h in result.alternatives[:2]]
+                dispatcher.utter_message(text=reply.text, buttons=related + reply.buttons)
             return [SlotSet("failed_attempts", 0.0)]
         if result.decision is Decision.SUGGEST:
-            dispatcher.utter_message(
-                text="I'm not completely sure what you're asking. Is it one of these?",
-                buttons=[{"title": h.pair.question[:80], "payload": h.pair.question}
-                         for h in result.hits],
-            )
+            buttons = [{"title": h.pair.question[:80], "payload": h.pair.question}
+                       for h in result.hits]
+            if upset:
+                dispatcher.utter_message(
+                    text=f"{acknowledgement(signals, key)} I want to get this right — is it one "
+                    "of these? Or a person can take over.",
+                    buttons=[*buttons, HUMAN_BUTTON])
+            else:
+                dispatcher.utter_message(
+                    text="I'm not completely sure what you're asking. Is it one of these?",
+                    buttons=buttons)
             return []
         count, event = bump_failures(tracker)
         limit = self.services.settings.handoff_after_failures
-        if count >= limit and not in_form:
+        if (count >= limit or upset) and not in_form:
             dispatcher.utter_message(
                 text="Sorry, I still don't have an answer to that, and I don't want to keep "
-                "you going round in circles."
+                "you going round in circles." if count >= limit else
+                f"{acknowledgement(signals, key)} I don't have a good answer to that myself."
             )
             return [event, FollowupAction("action_offer_human")]
         dispatcher.utter_message(
@@ -103,6 +129,8 @@ def split_questions(text: str, limit: int = 3) -> list[str]:
 
 class ActionProductInfo(ServiceAction):
     """Product facts from the catalogue: price, sizes, colours, stock, features."""
+
+    toned = True
 
     def name(self) -> str:
         return "action_product_info"
@@ -127,7 +155,7 @@ class ActionProductInfo(ServiceAction):
                 text=f"Here's what we have: {listing}. Ask me about any of them for details."
             )
             return []
-        result = self.services.qa.answer(text)
+        result = self.services.qa.answer(text, self.services.sentiment.rerank(mood_of(tracker)))
         if result.decision is Decision.ANSWER:
             dispatcher.utter_message(text=result.hits[0].pair.answer)
             return []

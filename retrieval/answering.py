@@ -23,12 +23,17 @@ class AnswerPolicy:
     answer_at: float = 0.45
     suggest_at: float = 0.2
     max_suggestions: int = 3
+    # Candidates whose relevance is within this distance of the best one count as "both
+    # relevant" and may be re-ordered (by mood, interests); the rest keep their place.
+    rerank_window: float = 0.08
 
 
 @dataclass(frozen=True)
 class QAResult:
     decision: Decision
     hits: tuple[Hit, ...]
+    # other candidates about as relevant as the answer, in ranked order (may be shown as options)
+    alternatives: tuple[Hit, ...] = ()
 
 
 class QuestionAnswerer:
@@ -40,18 +45,23 @@ class QuestionAnswerer:
                rerank: Callable[[list[Hit]], list[Hit]] | None = None) -> QAResult:
         """The decision for ``question``.
 
-        ``rerank`` re-orders the candidates that are relevant enough to show (e.g. by the
-        customer's mood and interests, see ``sentiment.ranking``); each candidate's own
-        relevance still decides whether it may be given as the answer or only offered.
+        The bands apply to the retriever's best candidate: is the question answerable at all,
+        and confidently? ``rerank`` (the customer's mood and interests, ``sentiment.ranking``)
+        then re-orders only the candidates whose relevance is within ``rerank_window`` of the
+        best — "both relevant" — so it changes which of them is given first, never whether an
+        irrelevant pair is given. Without ``rerank`` (or with a neutral one) nothing changes.
         """
         k = self.policy.max_suggestions if rerank is None else max(10, self.policy.max_suggestions)
         hits = self._retriever.search(question, k=k)
-        shown = [h for h in hits if h.score >= self.policy.suggest_at]
-        if not shown:
+        if not hits or hits[0].score < self.policy.suggest_at:
             return QAResult(Decision.NO_ANSWER, ())
+        top = hits[0]
+        close = [top]
         if rerank is not None:
-            shown = rerank(shown)
-        confident = [h for h in shown if h.score >= self.policy.answer_at]
-        if confident:
-            return QAResult(Decision.ANSWER, (confident[0],))
-        return QAResult(Decision.SUGGEST, tuple(shown[: self.policy.max_suggestions]))
+            close = rerank([h for h in hits if h.closeness >= top.closeness - self.policy.rerank_window])
+        if top.score >= self.policy.answer_at:
+            return QAResult(Decision.ANSWER, (close[0],),
+                            tuple(close[1:self.policy.max_suggestions]))
+        ordered = close + [h for h in hits if h not in close]
+        good = tuple(h for h in ordered if h.score >= self.policy.suggest_at)
+        return QAResult(Decision.SUGGEST, good[: self.policy.max_suggestions])

@@ -47,9 +47,26 @@ class MiniLmEmbedder:
     def __init__(self, device: str | None = None) -> None:
         self._device = device
         self._model = None
+        self._vector_cache = None
+
+    def use_vector_cache(self, cache: object) -> None:
+        """Read query vectors from ``cache`` first (``get(text) -> vector | None``): the
+        sentiment model fills it from the same forward pass."""
+        self._vector_cache = cache
+
+    @property
+    def sentence_transformer(self) -> object:
+        """The loaded model, for components that share this encoder."""
+        self.warm_up()
+        return self._model
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text if isinstance(text, str) else ""])[0]
+        text = text if isinstance(text, str) else ""
+        if self._vector_cache is not None:
+            cached = self._vector_cache.get(_clip([text])[0])
+            if cached is not None:
+                return cached
+        return self.encode([text])[0]
 
     @property
     def device(self) -> str:

@@ -101,5 +101,6 @@ class HybridRetriever:
             return []
         fused = self.fuse(legs)
         return [Hit(self.pairs[int(legs.indices[p])],
-                    self.calibration.probability(hit_features(legs, fused, int(p))))
+                    self.calibration.probability(hit_features(legs, fused, int(p))),
+                    relevance=float(fused[p]))
                 for p in fused_order(fused, k)]

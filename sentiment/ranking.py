@@ -14,9 +14,13 @@ see :func:`mood_affinity`. So a frustrated customer sees remedies first and no p
 a happy one sees promotional content slightly earlier, and with a neutral mood (m = 0) and
 neutral interests ``fit = w = 1`` and the order is exactly the retriever's.
 
-Only candidates that are relevant enough to be shown at all are re-ordered (the answering
-policy's bands still apply to each candidate's own relevance), so mood never promotes an
-irrelevant answer. Defaults: λ_neg = 0.6, λ_pos = 0.2, min_fit = 0.2 (``SHOPDESK_RANK_*``).
+``r`` is the candidate's relevance comparable across one query's candidates (the fused
+BM25 + dense score, 1.0 for the best). Only candidates within ``rerank_window`` (0.08) of the
+best are re-ordered ("both relevant"), and the answering bands still apply to the question
+as a whole (``retrieval.answering``), so mood never promotes an irrelevant answer.
+
+Defaults: λ_neg = 0.6, λ_pos = 0.2, min_fit = 0.2 (``SHOPDESK_RANK_REMEDY_WEIGHT``,
+``SHOPDESK_RANK_PROMO_WEIGHT``).
 """
 
 from __future__ import annotations
@@ -90,7 +94,7 @@ def rank(hits: Sequence[Hit], mood: float = 0.0,
          config: RankingConfig | None = None) -> list[Scored]:
     """``hits`` ordered by final score (ties keep the retriever's order)."""
     interests = interests or {}
-    scored = [Scored(hit=h, relevance=h.score,
+    scored = [Scored(hit=h, relevance=h.closeness,
                      interest=max(0.0, float(interests.get(topic_of(h.pair), 1.0))),
                      fit=fit(mood_affinity(h.pair), mood, config)) for h in hits]
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].final, i))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from commerce.repository import StoreRepository
 from commerce.service import StoreService
 from retrieval.answering import AnswerPolicy, QuestionAnswerer
 from retrieval.corpus import load_corpus
 from retrieval.keyword_retriever import KeywordRetriever
+from sentiment.service import SentimentService
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,14 @@ class Services:
     settings: Settings
     store: StoreService
     qa: QuestionAnswerer
+    sentiment: SentimentService = field(default_factory=lambda: default_sentiment())
+
+
+def default_sentiment() -> SentimentService:
+    """The VADER lexicon behind the sentiment service: no model to load (tests, fallback)."""
+    from sentiment.model import VaderSentiment
+
+    return SentimentService(VaderSentiment())
 
 
 def build_services(settings: Settings, repository: StoreRepository | None = None) -> Services:
@@ -33,7 +42,36 @@ def build_services(settings: Settings, repository: StoreRepository | None = None
         if seed_database(engine):
             logger.info("store database was empty: loaded the demo store's seed data")
         repository = SqlStoreRepository(engine)
-    return Services(settings=settings, store=StoreService(repository), qa=build_answerer(settings))
+    qa = build_answerer(settings)
+    return Services(settings=settings, store=StoreService(repository), qa=qa,
+                    sentiment=build_sentiment(settings, qa))
+
+
+def build_sentiment(settings: Settings, qa: QuestionAnswerer | None = None) -> SentimentService:
+    """The transformer sentiment model, sharing the retrieval encoder when there is one.
+
+    Sharing means one forward pass per message: the sentiment model computes the message's
+    retrieval vector on the way and leaves it in a cache the query encoder reads first.
+    """
+    from sentiment.batcher import VectorCache
+    from sentiment.model import VaderSentiment, load_model
+    from sentiment.mood import MoodConfig
+    from sentiment.ranking import RankingConfig
+
+    mood = MoodConfig(**settings.mood)  # type: ignore[arg-type]
+    ranking = RankingConfig(**settings.ranking)
+    vectors = VectorCache()
+    if settings.sentiment_model == "vader":
+        return SentimentService(VaderSentiment(), mood, ranking, vectors)
+    embedder = getattr(getattr(qa, "_retriever", None), "embedder", None)
+    shared = getattr(embedder, "sentence_transformer", None)
+    share = settings.sentiment_precision != "int8" and shared is not None
+    model = load_model(settings.sentiment_precision, encoder=shared if share else None)
+    if share and hasattr(embedder, "use_vector_cache") and not isinstance(model, VaderSentiment):
+        embedder.use_vector_cache(vectors)
+        logger.info("sentiment shares the retrieval encoder (one forward pass per message)")
+    logger.info("sentiment model: %s", getattr(model, "name", type(model).__name__))
+    return SentimentService(model, mood, ranking, vectors)
 
 
 def build_answerer(settings: Settings) -> QuestionAnswerer:

@@ -58,6 +58,10 @@ class Settings:
     handoff_after_failures: int = 2
     log_level: str = "INFO"
     retriever: str = "hybrid"
+    sentiment_model: str = "transformer"
+    sentiment_precision: str = "auto"
+    mood: dict[str, float] = field(default_factory=dict)
+    ranking: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +96,35 @@ class Settings:
         rasa_port = get_int("RASA_PORT", 5005, 1, 65535)
         if get("RETRIEVER", "hybrid") not in {"hybrid", "keyword"}:
             raise ConfigError(f"{_PREFIX}RETRIEVER must be 'hybrid' or 'keyword'")
+        def get_float(name: str, default: float, low: float, high: float) -> float:
+            raw = get(name, str(default))
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ConfigError(f"{_PREFIX}{name} must be a number, got {raw[:40]!r}") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{_PREFIX}{name} must be between {low} and {high}, got {value}")
+            return value
+
+        if get("SENTIMENT_MODEL", "transformer") not in {"transformer", "vader"}:
+            raise ConfigError(f"{_PREFIX}SENTIMENT_MODEL must be 'transformer' or 'vader'")
+        if get("SENTIMENT_PRECISION", "auto") not in {"auto", "fp32", "int8"}:
+            raise ConfigError(f"{_PREFIX}SENTIMENT_PRECISION must be auto, fp32 or int8")
+        mood = {
+            "escalate_mood": get_float("MOOD_ESCALATE_MOOD", -0.5, -1.0, 0.0),
+            "escalate_turns": get_int("MOOD_ESCALATE_TURNS", 2, 1, 20),
+            "escalate_frustration": get_float("MOOD_ESCALATE_FRUSTRATION", 1.2, 0.1, 10.0),
+            "empathetic_below": get_float("MOOD_EMPATHETIC_BELOW", -0.25, -1.0, 0.0),
+            "upbeat_above": get_float("MOOD_UPBEAT_ABOVE", 0.35, 0.0, 1.0),
+            "cooldown_turns": get_int("MOOD_COOLDOWN_TURNS", 3, 0, 50),
+        }
+        if not mood["escalate_mood"] <= mood["empathetic_below"]:
+            raise ConfigError(f"{_PREFIX}MOOD_ESCALATE_MOOD must not be above "
+                              f"{_PREFIX}MOOD_EMPATHETIC_BELOW")
+        ranking = {
+            "remedy_weight": get_float("RANK_REMEDY_WEIGHT", 0.6, 0.0, 5.0),
+            "promo_weight": get_float("RANK_PROMO_WEIGHT", 0.2, 0.0, 5.0),
+        }
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"{_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
@@ -101,6 +134,10 @@ class Settings:
             qa_corpus=Path(get("QA_CORPUS", str(PROJECT_ROOT / "training_data/qa/faq.csv"))),
             index_dir=Path(get("INDEX_DIR", str(data_dir / "index"))).expanduser().resolve(),
             retriever=get("RETRIEVER", "hybrid"),
+            sentiment_model=get("SENTIMENT_MODEL", "transformer"),
+            sentiment_precision=get("SENTIMENT_PRECISION", "auto"),
+            mood=mood,
+            ranking=ranking,
             host=host,
             rasa_port=rasa_port,
             actions_port=get_int("ACTIONS_PORT", 5055, 1, 65535),

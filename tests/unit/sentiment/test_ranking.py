@@ -76,15 +76,36 @@ def test_interest_weights_move_a_topic_up() -> None:
 
 
 def test_the_answerer_uses_mood_but_never_answers_with_an_irrelevant_pair() -> None:
-    hits = [Hit(TRACK, 0.80), Hit(LATE, 0.62), Hit(PROMO, 0.10)]
-    qa = QuestionAnswerer(FixedRetriever(hits), AnswerPolicy(answer_at=0.45, suggest_at=0.3))
     from sentiment.ranking import reranker
 
+    policy = AnswerPolicy(answer_at=0.45, suggest_at=0.3, rerank_window=0.08)
+    hits = [Hit(TRACK, 0.80, relevance=1.0), Hit(LATE, 0.25, relevance=0.95),
+            Hit(PROMO, 0.05, relevance=0.60)]
+    qa = QuestionAnswerer(FixedRetriever(hits), policy)
     assert qa.answer("where is my order").hits[0].pair is TRACK
+    assert qa.answer("where is my order", reranker(0.0)).hits[0].pair is TRACK
     angry = qa.answer("where is my order!!!", reranker(-0.8))
     assert angry.decision is Decision.ANSWER and angry.hits[0].pair is LATE
-    # a remedy below the answer band is offered, not given, however upset the customer is
-    weak = QuestionAnswerer(FixedRetriever([Hit(TRACK, 0.5), Hit(LATE, 0.35)]),
-                            AnswerPolicy(answer_at=0.45, suggest_at=0.3))
-    result = weak.answer("where is my order", reranker(-1.0))
-    assert result.decision is Decision.ANSWER and result.hits[0].pair is TRACK
+    assert [h.pair for h in angry.alternatives] == [TRACK]
+    # a remedy outside the window is not promoted, however upset the customer is
+    far = [Hit(TRACK, 0.80, relevance=1.0), Hit(LATE, 0.25, relevance=0.85)]
+    result = QuestionAnswerer(FixedRetriever(far), policy).answer("where", reranker(-1.0))
+    assert result.hits[0].pair is TRACK
+    # and a question nobody can answer stays unanswered
+    weak = [Hit(LATE, 0.1, relevance=1.0)]
+    none = QuestionAnswerer(FixedRetriever(weak), policy).answer("hm", reranker(-1.0))
+    assert none.decision is Decision.NO_ANSWER
+
+
+def test_suggestions_keep_their_set_and_change_order_with_mood() -> None:
+    from sentiment.ranking import reranker
+
+    policy = AnswerPolicy(answer_at=0.6, suggest_at=0.2, rerank_window=0.08)
+    hits = [Hit(TRACK, 0.40, relevance=1.0), Hit(LATE, 0.30, relevance=0.96),
+            Hit(SIZES, 0.10, relevance=0.7)]
+    qa = QuestionAnswerer(FixedRetriever(hits), policy)
+    calm = qa.answer("parcel?", reranker(0.0))
+    angry = qa.answer("parcel?!", reranker(-0.9))
+    assert calm.decision is angry.decision is Decision.SUGGEST
+    assert [h.pair for h in calm.hits] == [TRACK, LATE]
+    assert [h.pair for h in angry.hits] == [LATE, TRACK]

@@ -1,0 +1,58 @@
+"""Scores every customer message and keeps the conversation's mood.
+
+``action_track_mood`` is the custom slot-mapping action of the ``sentiment``, ``mood``,
+``mood_state`` and ``tone`` slots, so Rasa runs it after *every* user message (as part of
+``action_extract_slots``), before it picks the next action. Templated responses then choose
+their variant from ``tone``, and the answer actions rank and word their replies from ``mood``.
+If this action fails, Rasa keeps the previous slots and the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import UsesServices
+
+logger = logging.getLogger(__name__)
+
+
+def customer_texts(tracker: Tracker) -> list[str]:
+    """Everything the customer typed in this conversation, oldest first (not button payloads)."""
+    return [str(e.get("text")) for e in tracker.events
+            if e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")]
+
+
+class ActionTrackMood(UsesServices, Action):
+    def __init__(self, services: Any = None) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        return "action_track_mood"
+
+    def _observe(self, tracker: Tracker) -> list[EventType]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if not text.strip() or text.startswith("/"):
+            return []  # a button or an intent payload says nothing about feelings
+        earlier = customer_texts(tracker)[:-1]
+        turn = self.services.sentiment.observe(text, earlier, tracker.get_slot("mood_state"))
+        if turn.state.escalate:
+            logger.info("conversation %s: offering a person unprompted (%s)",
+                        tracker.sender_id[:8], "; ".join(turn.state.reasons))
+        return [SlotSet("sentiment", turn.record()),
+                SlotSet("mood", round(turn.state.mood, 4)),
+                SlotSet("tone", str(turn.state.tone)),
+                SlotSet("mood_state", turn.state.to_slot())]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        try:
+            return await asyncio.to_thread(self._observe, tracker)
+        except Exception:
+            logger.exception("mood tracking failed; the conversation goes on without it")
+            return []
