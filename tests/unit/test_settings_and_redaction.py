@@ -41,7 +41,7 @@ def test_secrets_never_print() -> None:
     ("card 4242 4242 4242 4242 please", "card [CARD] please"),
     ("call 07700 900123 today", "call [PHONE] today"),
     ("send it to 12 Elm Avenue, Leeds", "send it to [ADDRESS]"),
-    ("I waited 3 weeks way too long, 2 pairs of trail shoes", "I waited 3 weeks way too long, 2 pairs of trail shoes"),
+    ("waited 3 weeks way too long for 2 pairs of boots", "waited 3 weeks way too long for 2 pairs of boots"),
     ("order 100234 is late", "order 100234 is late"),
     ("not a card 1234 5678 9012 3456", "not a card 1234 5678 9012 3456"),
 ])
