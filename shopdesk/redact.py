@@ -11,38 +11,50 @@ import logging
 import re
 from dataclasses import dataclass
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# "sam dot shah at example dot com", written out to dodge filters
+# Quantifiers are bounded (RFC 5321 limits) so a 100 KB run of letters costs linear time.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
+# "sam dot shah at example dot com", "jo[at]example.com", "ines (at) example (dot) net"
+_AT = r"(?:\s*@\s*|\s*\[at\]\s*|\s*\(at\)\s*|\s+at\s+)"
+_DOT = r"(?:\s*\.\s*|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)"
+_TLD = r"(?:com|net|org|co|uk|io|ie|de|fr|es|it|nl|au|ca|info|biz|edu|gov|me)"
 _SPELLED_EMAIL = re.compile(
-    r"\b[A-Za-z0-9_%+-]+(?:\s+dot\s+[A-Za-z0-9_%+-]+)*\s+(?:at|\[at\]|\(at\))\s+[A-Za-z0-9-]+"
-    r"(?:\s+dot\s+[A-Za-z0-9-]+)*\s+dot\s+(?:com|net|org|co|uk|io|ie|de|fr|es|it|nl|info|biz|edu|gov)\b",
-    re.IGNORECASE)
+    rf"(?<![A-Za-z0-9_%+-])[A-Za-z0-9_%+-]{{1,64}}(?:{_DOT}[A-Za-z0-9_%+-]{{1,64}}){{0,4}}{_AT}"
+    rf"[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,4}}{_DOT}{_TLD}\b", re.IGNORECASE)
 _CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
 _PHONE = re.compile(r"(?<![\w#+])\+?\(?\d[\d ().-]{7,18}\d(?!\w)")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|^(?:19|20)\d{2}-\d+$")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Close|"
     r"Crescent|Cres|Grove|Gardens|Gdns|Terrace|Row|Square|Sq|Hill|Park|Mews|Walk|Parade|Green|"
-    r"Rise|View|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Wharf|Yard|Vale|Drove|Hollow|Embankment")
+    r"Rise|View|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Wharf|Yard|Vale|Drove|Hollow|Embankment|"
+    r"Bank|Gate|Quay|Chase|Croft|Fold|Wynd|Brae|Estate|Cottages")
 _NOT_STREET_WORD = (
-    r"(?!(?:days?|weeks?|months?|years?|hours?|minutes?|mins?|items?|pairs?|times?|people|of|the|a|"
+    r"(?!(?:days?|weeks?|months?|years?|hours?|minutes?|mins?|items?|pairs?|times?|people|of|a|"
     r"an|and|or|in|on|at|for|to|my|your|more|less|per|x|is|was|it|i|you|we|they|this|that|by|"
     r"order|orders|parcels?|boxes|packages?|when|its|if|as|so|but|then|before|after|until|till|"
-    r"just|still|too|very|really|get|got|be|been|are|am|will|can|could)\b)")
-_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
-_US_STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+    r"just|still|too|very|really|get|got|be|been|are|am|will|can|could|miles?|km|steps)\b)")
+# UK, Canada (ON M4K 1A1), Australia (NSW 2000), US (NY 10021), Ireland (Eircode, "Dublin 6")
+_POSTCODE = (r"(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|[A-Z]{2}\s+[A-Z]\d[A-Z]\s*\d[A-Z]\d"
+             r"|(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4}|[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+             r"|[A-Z]\d{2}\s?[A-Z\d]{4}|\d{5})")
+_TOWN_STOP = (r"(?!(?:and|but|so|please|thanks|thank|it|i|is|the|can|could|would|will|my|not|contact"
+              r"|call|ring|phone|email|e-mail|tel|mobile|text|cheers|ta)\b)")
+_TOWN = (rf"{_TOWN_STOP}[A-Za-z][A-Za-z'.-]*"
+         rf"(?:\s+(?!{_POSTCODE}\b){_TOWN_STOP}(?:[A-Z][a-z'.-]+|\d{{1,2}})\b)?")
+_PREFIX = (r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite|Lot|Building|Floor|\d+(?:st|nd|rd|th)\s+Floor)"
+           r"(?:\s*[\w/]{1,5})?,?\s+)?"
+           r"(?:(?:The\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},\s+)?")
+_NUMBER = r"\b\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?"
 _STREET = re.compile(
-    r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite)\s+\w{1,5},?\s+)?"
-    r"\b\d{1,5}[A-Za-z]?\s+"
-    rf"(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'-]*\s+){{0,3}}"
+    rf"(?:{_PREFIX}{_NUMBER}\s+(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'-]*\s+){{0,3}}"
     rf"(?:{_STREET_TYPES})\b\.?"
     r"(?:\s+(?:End|North|South|East|West|NW|NE|SW|SE)\b)?"
     r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat)\s+\w{1,5})?"
-    # a town after a comma, or a capitalised one just before a postcode
-    r"(?:,\s*(?!(?:and|but|so|please|thanks|thank|it|i|is|the|can|could|would|will|my)\b)"
-    r"[A-Za-z][A-Za-z'-]+(?:\s+[A-Z][a-z'-]+(?=\s*(?:$|[,.;!?)])))?"
-    rf"|\s+[A-Z][a-z]+(?=\s+{_UK_POSTCODE}\b))?"
-    rf"(?:,?\s+(?:{_UK_POSTCODE}|{_US_STATE_ZIP})\b)?",
+    rf"|\bP\.?\s?O\.?\s+Box\s+\d{{1,6}})"
+    # up to three ", Town" parts (district, town, county), or a town just before a postcode
+    rf"(?:(?:,\s*{_TOWN}){{1,3}}|\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=,?\s+{_POSTCODE}\b))?"
+    rf"(?:,?\s+{_POSTCODE}\b)?",
     re.IGNORECASE,
 )
 
@@ -88,7 +100,9 @@ def find(text: str) -> list[Span]:
             found.append(Span(m.start(), m.end(), "card"))
     found += [Span(m.start(), m.end(), "address") for m in _STREET.finditer(text)]
     for m in _PHONE.finditer(text):
-        if 9 <= len(_digits(m.group(0))) <= 13 and not _DATE.search(m.group(0)):
+        digits = _digits(m.group(0))
+        longest = 15 if m.group(0).startswith(("+", "00")) else 13
+        if 9 <= len(digits) <= longest and not _DATE.search(m.group(0)):
             found.append(Span(m.start(), m.end(), "phone"))
     chosen: list[Span] = []
     for span in sorted(found, key=lambda s: (_PRIORITY[s.kind], s.start - s.end)):
