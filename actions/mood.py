@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import UsesServices
+from actions.profile import visitor
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class ActionTrackMood(UsesServices, Action):
             return []  # a button or an intent payload says nothing about feelings
         earlier = customer_texts(tracker)[:-1]
         turn = self.services.sentiment.observe(text, earlier, tracker.get_slot("mood_state"))
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        self.services.profiles.observe(visitor(tracker), text, intent, turn.result.score,
+                                       turn.state.mood)
         if turn.state.escalate:
             logger.info("conversation %s: offering a person unprompted (%s)",
                         tracker.sender_id[:8], "; ".join(turn.state.reasons))

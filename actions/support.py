@@ -10,10 +10,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of
+from actions.profile import suggestion_buttons, visitor
 from actions.wording import product_text
 from commerce.service import money
 from retrieval.answering import Decision
 from sentiment.mood import Tone
+from sentiment.ranking import topic_of
 from sentiment.tone import HUMAN_BUTTON, acknowledgement, offer_line, shape
 from shopdesk.redact import redact
 
@@ -61,7 +63,13 @@ class ActionAnswerQuestion(ServiceAction):
         question = latest_text(tracker)
         in_form = tracker.active_loop_name is not None
         tone, signals, key = tone_of(tracker)
-        rerank = self.services.sentiment.rerank(mood_of(tracker))
+        who = visitor(tracker)
+        profiles = self.services.profiles
+        suggested = next(tracker.get_latest_entity_values("suggested_item"), None)
+        if suggested and profiles.personaliser and suggested in profiles.personaliser.by_id:
+            return self._answer_suggestion(dispatcher, tracker, str(suggested))
+        # relevance × the customer's interest in the topic (neutral without consent) × mood fit
+        rerank = self.services.sentiment.rerank(mood_of(tracker), profiles.interest_weights(who))
         upset = tone in (Tone.EMPATHETIC, Tone.ESCALATE)
         parts = split_questions(question)
         if len(parts) > 1:
@@ -79,9 +87,15 @@ class ActionAnswerQuestion(ServiceAction):
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
             source = f"\n\n(Answered from our help centre: “{hit.pair.question}”)"
+            self._remember(tracker, hit.pair, "answered")
             if not upset:
                 reply = shape(hit.pair.answer + source, tone, signals, key)
                 dispatcher.utter_message(text=reply.text)
+                offer = suggestion_buttons(profiles.suggestions(
+                    who, mood_of(tracker), exclude=(hit.pair.id,)))
+                if offer:
+                    dispatcher.utter_message(text="You might also find these useful:",
+                                             buttons=offer)
             else:
                 # short and direct, then the other close matches (remedies first) and a person
                 reply = shape(hit.pair.answer, tone, signals, key)
@@ -118,6 +132,26 @@ class ActionAnswerQuestion(ServiceAction):
             buttons=[HANDOFF_BUTTON],
         )
         return [event]
+
+
+    def _remember(self, tracker: Tracker, pair: Any, event: str) -> None:
+        """With consent: the answered article, as an interaction and as interest in its topic."""
+        who = visitor(tracker)
+        self.services.profiles.observe(who, latest_text(tracker), "ask_question", None, None,
+                                       action=self.name(), item=pair.id,
+                                       feedback="clicked" if event == "clicked" else None,
+                                       resolved=True)
+        self.services.profiles.note_interest(who, topic_of(pair), event)
+
+    def _answer_suggestion(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           item_id: str) -> list[EventType]:
+        pair = self.services.qa.pair(item_id)
+        if pair is None:
+            dispatcher.utter_message(text="Sorry, that article isn't available any more.")
+            return []
+        self._remember(tracker, pair, "clicked")
+        dispatcher.utter_message(text=f"{pair.answer}\n\n(From our help centre: “{pair.question}”)")
+        return [SlotSet("failed_attempts", 0.0)]
 
 
 def split_questions(text: str, limit: int = 3) -> list[str]:

@@ -8,8 +8,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from profiles.records import (PURPOSES, Consent, Export, Identity, Interaction, MoodPoint,
-                              check_customer_id, check_identity, check_topic, clip)
+from profiles.records import (
+    PURPOSES,
+    Consent,
+    Export,
+    Identity,
+    Interaction,
+    MoodPoint,
+    check_customer_id,
+    check_identity,
+    check_topic,
+    clip,
+)
 from profiles.store import FEEDBACK_WEIGHTS, now
 from shopdesk.errors import InvalidRequestError, NotFoundError
 from shopdesk.redact import redact

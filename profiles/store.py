@@ -25,10 +25,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from profiles.crypto import FieldCipher
-from profiles.models import (ConsentRow, CustomerRow, IdentityRow, InteractionRow, InterestRow,
-                             MoodRow)
-from profiles.records import (PURPOSES, Consent, Export, Identity, Interaction, MoodPoint,
-                              check_customer_id, check_identity, check_topic, clip)
+from profiles.models import ConsentRow, CustomerRow, IdentityRow, InteractionRow, InterestRow, MoodRow
+from profiles.records import (
+    PURPOSES,
+    Consent,
+    Export,
+    Identity,
+    Interaction,
+    MoodPoint,
+    check_customer_id,
+    check_identity,
+    check_topic,
+    clip,
+)
 from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
 from shopdesk.redact import redact
 

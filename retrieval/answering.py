@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from retrieval.corpus import QAPair
 from retrieval.retriever import Hit, Retriever
 
 
@@ -40,6 +41,11 @@ class QuestionAnswerer:
     def __init__(self, retriever: Retriever, policy: AnswerPolicy | None = None) -> None:
         self._retriever = retriever
         self.policy = policy or AnswerPolicy()
+
+    def pair(self, pair_id: str) -> QAPair | None:
+        """A pair by id (e.g. a suggestion the customer clicked)."""
+        pairs = getattr(self._retriever, "pairs", None) or []
+        return next((p for p in pairs if p.id == pair_id), None)
 
     def answer(self, question: str,
                rerank: Callable[[list[Hit]], list[Hit]] | None = None) -> QAResult:

@@ -21,6 +21,7 @@ QUESTION_SHARE = 0.7
 class KeywordRetriever:
     def __init__(self, pairs: list[QAPair]) -> None:
         self._pairs = list(pairs)
+        self.pairs = self._pairs
         questions = [Counter(terms(p.question)) for p in self._pairs]
         whole = [Counter(terms(f"{p.question} {p.answer} {p.category}")) for p in self._pairs]
         df: Counter[str] = Counter()

@@ -35,6 +35,8 @@ INTERRUPTIONS: dict[str, str] = {
     "out_of_scope": "utter_out_of_scope",
     "complaint": "action_handle_complaint",
     "non_english": "utter_english_only",
+    "consent_grant": "action_record_consent",
+    "consent_deny": "action_record_consent",
 }
 
 # forms in which "no" is an answer to the question, not a wish to stop

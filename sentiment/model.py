@@ -169,10 +169,15 @@ class TransformerSentiment:
         if self._int8:
             # The shared base stays fp32 (retrieval's vectors must not change); the
             # sentiment branch gets its own quantised copy of the whole encoder.
+            import warnings
+
             from torch.ao.quantization import quantize_dynamic
 
-            base = quantize_dynamic(copy.deepcopy(base), {torch.nn.Linear}, dtype=torch.qint8)
-            top = quantize_dynamic(top, {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():  # torch 2.13 announces a future replacement API
+                warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                base = quantize_dynamic(copy.deepcopy(base), {torch.nn.Linear}, dtype=torch.qint8)
+                top = quantize_dynamic(top, {torch.nn.Linear}, dtype=torch.qint8)
         self._torch = torch
         self._tokenizer, self._base, self._top, self._head = tokenizer, base, top, head
 

@@ -235,6 +235,7 @@ def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
             shutil.copy2(card, staging / "MODEL_CARD.md")
         if out_dir.exists():
             shutil.rmtree(out_dir)
+        staging.chmod(0o755)
         staging.rename(out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

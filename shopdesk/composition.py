@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from commerce.repository import StoreRepository
 from commerce.service import StoreService
+from profiles.service import ProfileService
 from retrieval.answering import AnswerPolicy, QuestionAnswerer
 from retrieval.corpus import load_corpus
 from retrieval.keyword_retriever import KeywordRetriever
@@ -22,6 +23,7 @@ class Services:
     store: StoreService
     qa: QuestionAnswerer
     sentiment: SentimentService = field(default_factory=lambda: default_sentiment())
+    profiles: ProfileService = field(default_factory=lambda: ProfileService(None))
 
 
 def default_sentiment() -> SentimentService:
@@ -44,7 +46,49 @@ def build_services(settings: Settings, repository: StoreRepository | None = None
         repository = SqlStoreRepository(engine)
     qa = build_answerer(settings)
     return Services(settings=settings, store=StoreService(repository), qa=qa,
-                    sentiment=build_sentiment(settings, qa))
+                    sentiment=build_sentiment(settings, qa), profiles=build_profiles(settings, qa))
+
+
+def build_profiles(settings: Settings, qa: QuestionAnswerer | None = None) -> ProfileService:
+    """The profile store on the shared database (migrated to the latest schema), or none.
+
+    Without ``SHOPDESK_PROFILE_KEY`` (or with ``SHOPDESK_PROFILES=off``) the bot runs without
+    personalisation; if the database cannot be migrated now, the service degrades the same way.
+    """
+    if not settings.profiles:
+        logger.info("profiles are switched off (SHOPDESK_PROFILES=off)")
+        return ProfileService(None)
+    if not settings.profile_key:
+        logger.warning("SHOPDESK_PROFILE_KEY is not set: running without profiles")
+        return ProfileService(None)
+    from profiles.crypto import FieldCipher
+    from profiles.migrate import upgrade
+    from profiles.store import SqlProfileStore
+    from shopdesk.database import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except Exception as e:  # database down at start-up: no personalisation, say so in the log
+        logger.error("profile store unavailable (%s); running without personalisation", e)
+        return ProfileService(None)
+    store = SqlProfileStore(engine, FieldCipher(settings.profile_key.reveal()))
+    return ProfileService(store, personaliser=build_personaliser(store, qa))
+
+
+def build_personaliser(store: object, qa: QuestionAnswerer | None) -> object:
+    """Suggestions over the Q&A articles, embedded with the retrieval encoder (or hashed
+    bag-of-words vectors when the hybrid index is not in use)."""
+    from profiles.personalise import Personaliser, article_items
+    from retrieval.embedders import HashEmbedder
+
+    retriever = getattr(qa, "_retriever", None)
+    pairs = list(getattr(retriever, "pairs", []) or [])
+    if not pairs:
+        return None
+    embedder = getattr(retriever, "embedder", None) or HashEmbedder()
+    vectors = embedder.encode([p.question for p in pairs], batch_size=64)
+    return Personaliser(article_items(pairs), vectors, store)
 
 
 def build_sentiment(settings: Settings, qa: QuestionAnswerer | None = None) -> SentimentService:

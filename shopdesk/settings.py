@@ -53,6 +53,10 @@ class Settings:
     rasa_public_url: str = ""
     action_secret: Secret = field(default_factory=lambda: Secret(""))
     rasa_jwt_secret: Secret = field(default_factory=lambda: Secret(""))
+    profile_key: Secret = field(default_factory=lambda: Secret(""))
+    admin_token: Secret = field(default_factory=lambda: Secret(""))
+    profiles: bool = True
+    retention_days: int = 365
     store_name: str = "Pinecrest Outfitters"
     max_message_chars: int = 2000
     handoff_after_failures: int = 2
@@ -145,6 +149,10 @@ class Settings:
             rasa_public_url=get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
             action_secret=Secret(env.get(_PREFIX + "ACTION_SECRET", "")),
             rasa_jwt_secret=Secret(env.get(_PREFIX + "RASA_JWT_SECRET", "")),
+            profile_key=Secret(env.get(_PREFIX + "PROFILE_KEY", "")),
+            admin_token=Secret(env.get(_PREFIX + "ADMIN_TOKEN", "")),
+            profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
+            retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             store_name=get("STORE_NAME", "Pinecrest Outfitters"),
             max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
             handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),
