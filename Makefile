@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: help setup run train test test-unit lint rules index eval bench nlu-eval \
-	sentiment-train sentiment-eval sentiment-bench
+	sentiment-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,3 +54,13 @@ sentiment-eval: setup  ## sentiment accuracy per domain: ours vs VADER vs TextBl
 
 sentiment-bench: setup  ## sentiment speed: messages/s, p50/p95 for fp32/int8, batch 1/8/32, lexicons
 	@$(PY) -m sentiment.cli bench
+
+suggest-eval: setup  ## suggestions offline evaluation: hit@5 / NDCG@5 vs popularity (table + plot)
+	@$(PY) -m profiles.suggest_eval --plot reports/suggestions_eval.png
+
+redaction-eval: setup  ## personal-data redaction: precision / recall / F2 on the labelled samples
+	@for f in redaction_sample redaction_test redaction_holdout; do echo "$$f"; \
+	  $(PY) -m shopdesk.redaction_eval --sample training_data/privacy/$$f.jsonl; done
+
+purge: setup  ## retention: delete interaction data older than $$SHOPDESK_RETENTION_DAYS (365)
+	@$(PY) -m profiles.cli purge

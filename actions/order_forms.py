@@ -14,6 +14,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts
+from actions.profile import visitor
 from commerce.records import Order, OrderStatus
 from commerce.service import normalise_email, normalise_order_number
 from shopdesk.composition import Services
@@ -72,6 +73,10 @@ class OrderFormValidation(UsesServices, FormValidationAction, abc.ABC):
                 "address in your order confirmation e-mail.",
                 email=None,
             )
+        # The customer proved the e-mail (it matches the order): link it to their profile,
+        # merging the profiles of their other channels (only with consent; never fails the form).
+        await asyncio.to_thread(self.services.profiles.link_verified, visitor(tracker), "email",
+                                email)
         problem = self.check_order(order)
         if problem:
             dispatcher.utter_message(

@@ -46,6 +46,21 @@ def build_app(settings: Settings) -> Sanic:
     return app
 
 
+def start_retention(profiles: object, days: int, every_s: float = 24 * 3600) -> None:
+    """Purge interaction data older than ``days`` now and then once a day (daemon thread)."""
+    import threading
+
+    def loop() -> None:
+        while True:
+            removed = profiles.purge(days)  # type: ignore[attr-defined]
+            if removed:
+                logger.info("retention: removed %d rows older than %d days", removed, days)
+            stop.wait(every_s)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="retention", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Pinecrest assistant's action server")
     parser.add_argument("--port", type=int, default=None)
@@ -61,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     from actions.base import get_services
 
     try:
-        get_services()  # load the index and models now, not on the first customer's message
+        services = get_services()  # load the index and models now, not on the first message
+        start_retention(services.profiles, settings.retention_days)
     except Exception:  # the database may be down at start-up: actions retry on first use
         logger.exception("services could not be built at start-up; retrying on first use")
     port = args.port or settings.actions_port

@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from console.privacy_api import privacy_routes
 from shopdesk.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -53,7 +54,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    def open_store():  # type: ignore[no-untyped-def]
+        from profiles.cli import open_store as open_profiles
+
+        return open_profiles(settings)
+
     return Starlette(routes=[
+        *privacy_routes(settings, open_store),
         Route("/", index),
         Route("/widget-config.json", widget_config),
         Route("/health", health),

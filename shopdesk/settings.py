@@ -57,6 +57,11 @@ class Settings:
     admin_token: Secret = field(default_factory=lambda: Secret(""))
     profiles: bool = True
     retention_days: int = 365
+
+    @property
+    def rasa_tracker_db(self) -> Path:
+        """Rasa's conversation events (SQLite file written by the Rasa server)."""
+        return self.data_dir / "rasa_tracker.db"
     store_name: str = "Pinecrest Outfitters"
     max_message_chars: int = 2000
     handoff_after_failures: int = 2

@@ -124,6 +124,7 @@ class Stack:
         base_env = dict(os.environ if env is None else env)
         secret_values = ensure_secrets(settings.data_dir, base_env)
         self.rasa_secret = secret_values["SHOPDESK_RASA_JWT_SECRET"]
+        self.admin_token = secret_values["SHOPDESK_ADMIN_TOKEN"]
         child_env = {
             **base_env,
             **secret_values,
@@ -138,6 +139,7 @@ class Stack:
             "SHOPDESK_WEB_PORT": str(settings.web_port),
             "SHOPDESK_RASA_PUBLIC_URL": settings.rasa_public_url,
             "SHOPDESK_QA_CORPUS": str(settings.qa_corpus),
+            "SHOPDESK_RASA_TRACKER_DB": str(settings.rasa_tracker_db),
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",

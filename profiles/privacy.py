@@ -1,0 +1,68 @@
+"""Export, erasure and retention — used by the CLI (``python -m profiles.cli``) and the web API.
+
+Erasure removes every profile row of the customer (identities, consents, interests,
+interactions, mood history, the customer) in one transaction, then Rasa's stored conversation
+events for every conversation id the customer had (web sessions, messaging ids, logged
+conversations) from Rasa's tracker database. A turn that arrives during the erasure finds no
+customer and is dropped, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, Table, create_engine, delete, inspect
+
+from profiles.store import ProfileStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    customer_id: str
+    conversations: list[str]
+    rasa_events_deleted: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"customer_id": self.customer_id, "conversations_erased": len(self.conversations),
+                "rasa_events_deleted": self.rasa_events_deleted}
+
+
+def delete_rasa_events(tracker_db: Path, senders: list[str]) -> int:
+    """Delete Rasa's stored events for these conversation ids (SQL tracker store)."""
+    if not senders or not tracker_db.is_file():
+        return 0
+    engine = create_engine(f"sqlite:///{tracker_db}", connect_args={"timeout": 30})
+    try:
+        if "events" not in inspect(engine).get_table_names():
+            return 0
+        events = Table("events", MetaData(), autoload_with=engine)
+        with engine.begin() as conn:
+            result = conn.execute(delete(events).where(events.c.sender_id.in_(senders)))
+            return int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
+def export(store: ProfileStore, customer_id: str) -> dict[str, Any]:
+    return store.export(customer_id).to_json()
+
+
+def erase(store: ProfileStore, customer_id: str, tracker_db: Path | None) -> ErasureReport:
+    conversations = store.erase(customer_id)
+    deleted = delete_rasa_events(tracker_db, conversations) if tracker_db else 0
+    logger.info("erased customer %s: %d conversations, %d Rasa events", customer_id[:8],
+                len(conversations), deleted)
+    return ErasureReport(customer_id, conversations, deleted)
+
+
+def purge(store: ProfileStore, days: int, now: datetime | None = None) -> int:
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    removed = store.purge_before(cutoff)
+    logger.info("retention: removed %d interaction and mood rows older than %d days", removed, days)
+    return removed
