@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console.privacy_api import privacy_routes
+from profiles.service import CONSENT_TEXT
 from shopdesk.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def widget_config(_: Request) -> Response:
         return JSONResponse(
             {"socketUrl": settings.rasa_public_url, "storeName": settings.store_name,
-             "maxMessageChars": settings.max_message_chars},
+             "maxMessageChars": settings.max_message_chars,
+             "consentText": CONSENT_TEXT if settings.profiles else ""},
             headers=security_headers,
         )
 

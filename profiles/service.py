@@ -34,8 +34,8 @@ CONSENT_VERSION = "v1"
 CONSENT_TEXT = (
     "One quick question: may I remember what you ask about and how our chats go, so I can "
     "suggest help and products that suit you next time — on this website and on our other "
-    "channels? Without it I only use this conversation. You can change your mind any time "
-    "(say \"forget me\"), and ask for a copy of what we hold.")
+    "channels? Without it I only use this conversation. You can change your mind at any time, "
+    "and ask us for a copy of your data or to delete it.")
 # Rasa's input channel names → our identity channels
 RASA_CHANNELS = {"socketio": "web", "rest": "rest", "slack": "slack", "telegram": "telegram",
                  "facebook": "messenger", "twilio": "whatsapp", "console": "console"}

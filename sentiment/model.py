@@ -13,7 +13,7 @@ the plain layers. CUDA in half precision when present; CPU in fp32, or dynamic i
 
 Output per message: ``score = p(positive) − p(negative)`` in [-1, 1], the most likely label and
 its probability as ``confidence``. Messages clearly not in English are scored but pulled
-towards neutral with low confidence (the model was trained on English only).
+towards neutral, with confidence capped at 0.4 (the model was trained on English only).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 ARTIFACT_DIR = PROJECT_ROOT / "sentiment/artifacts"
 MAX_TOKENS = 128
 FOREIGN_SHRINK = 0.3
+FOREIGN_MAX_CONFIDENCE = 0.4  # the model reads English only: never sure about other languages
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ def result_from_probs(probs: np.ndarray, foreign: bool = False) -> SentimentResu
         p = FOREIGN_SHRINK * p + (1 - FOREIGN_SHRINK) * np.array([0.0, 1.0, 0.0])
     index = int(p.argmax())
     score = float(np.clip(p[2] - p[0], -1.0, 1.0))
-    return SentimentResult(score=score, label=LABELS[index], confidence=float(p[index]))
+    confidence = float(p[index])
+    if foreign:
+        confidence = min(confidence, FOREIGN_MAX_CONFIDENCE)
+    return SentimentResult(score=score, label=LABELS[index], confidence=confidence)
 
 
 def lora_merge(weight: Any, a: Any, b: Any, scale: float) -> Any:

@@ -99,7 +99,24 @@
     else if (msg.attachment) record({ from: "bot", text: "[attachment]" });
   }
 
+  // The consent question, shown on the page too (same words the bot asks and the store keeps).
+  var CONSENT_KEY = "pine.consent";
+  function showPrivacy(config) {
+    var box = document.getElementById("privacy");
+    if (!config.consentText || load(CONSENT_KEY, null) !== null) return;
+    document.getElementById("privacy-text").textContent = config.consentText;
+    box.hidden = false;
+    function choose(yes) {
+      save(CONSENT_KEY, yes);
+      box.hidden = true;
+      send(yes ? "/consent_grant" : "/consent_deny", yes ? "Yes, remember me" : "No, thanks");
+    }
+    document.getElementById("consent-yes").addEventListener("click", function () { choose(true); });
+    document.getElementById("consent-no").addEventListener("click", function () { choose(false); });
+  }
+
   function connect(config) {
+    showPrivacy(config);
     socket = new window.SocketClient(config.socketUrl);
     socket.on("connect", function () {
       statusEl.textContent = "online";

@@ -54,26 +54,35 @@ def test_chat_page_talks_to_the_bot_and_survives_a_reload(browser, stack: Stack)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
     wait_online(page)
-    reply = send(page, "hi", 1)
-    assert "Pine" in reply
+    # the page asks for consent in the same words as the bot; the choice goes to the bot
+    privacy = page.locator("#privacy")
+    assert privacy.is_visible() and "remember" in privacy.inner_text()
+    page.click("#consent-no")
+    wait_bot_messages(page, 1)
+    assert "only use this conversation" in bot_messages(page)[-1]
+    assert not privacy.is_visible()
+
+    reply = send(page, "hi", 2)
+    assert "Pine" in reply  # already decided: no consent question after the greeting
     assert page.locator(".buttons button").count() >= 1  # the greeting's quick replies
 
-    reply = send(page, "where's my order?", 2)
+    reply = send(page, "where's my order?", 3)
     assert "order number" in reply
     page.screenshot(path=str(stack.settings.data_dir / "chat-before-reload.png"))
 
     page.reload()
     wait_online(page)
-    assert len(bot_messages(page)) == 2  # the transcript is still there
+    assert len(bot_messages(page)) == 3  # the transcript is still there
+    assert not page.locator("#privacy").is_visible()  # and the choice is remembered
     # ...and so is the conversation on the server: the form remembers what it asked
-    reply = send(page, "100234", 3)
+    reply = send(page, "100234", 4)
     assert "e-mail" in reply
-    reply = send(page, "jane.doe@example.com", 4)
+    reply = send(page, "jane.doe@example.com", 5)
     assert "Order 100234" in reply
     page.screenshot(path=str(stack.settings.data_dir / "chat.png"))
 
     page.click(".buttons button >> nth=0")  # quick-reply buttons send their payload
-    wait_bot_messages(page, 5)
+    wait_bot_messages(page, 6)
     assert not errors
     context.close()
 

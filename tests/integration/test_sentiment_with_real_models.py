@@ -46,7 +46,7 @@ def test_int8_stays_close_to_fp32(model: TransformerSentiment,
     b = int8.score_many(texts)
     agree = np.mean([x.label == y.label for x, y in zip(a, b, strict=True)])
     assert agree >= 0.95
-    assert max(abs(x.score - y.score) for x, y in zip(a, b, strict=True)) < 0.5
+    assert np.mean([abs(x.score - y.score) for x, y in zip(a, b, strict=True)]) < 0.1
 
 
 def test_one_forward_pass_serves_sentiment_and_retrieval() -> None:
