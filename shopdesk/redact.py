@@ -35,26 +35,27 @@ _NOT_STREET_WORD = (
     r"order|orders|parcels?|boxes|packages?|when|its|if|as|so|but|then|before|after|until|till|"
     r"just|still|too|very|really|get|got|be|been|are|am|will|can|could|miles?|km|steps)\b)")
 # UK, Canada (ON M4K 1A1), Australia (NSW 2000), US (NY 10021), Ireland (Eircode, "Dublin 6")
-_POSTCODE = (r"(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|[A-Z]{2}\s+[A-Z]\d[A-Z]\s*\d[A-Z]\d"
-             r"|(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4}|[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+_POSTCODE = (r"(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|[A-Z]{2}\s{1,3}[A-Z]\d[A-Z]\s*\d[A-Z]\d"
+             r"|(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s{1,3}\d{4}|[A-Z]{2}\s{1,3}\d{5}(?:-\d{4})?"
              r"|[A-Z]\d{2}\s?[A-Z\d]{4}|\d{5})")
 _TOWN_STOP = (r"(?!(?:and|but|so|please|thanks|thank|it|i|is|the|can|could|would|will|my|not|contact"
               r"|call|ring|phone|email|e-mail|tel|mobile|text|cheers|ta)\b)")
-_TOWN = (rf"{_TOWN_STOP}[A-Za-z][A-Za-z'.-]*"
-         rf"(?:\s+(?!{_POSTCODE}\b){_TOWN_STOP}(?:[A-Z][a-z'.-]+|\d{{1,2}})\b)?")
-_PREFIX = (r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite|Lot|Building|Floor|\d+(?:st|nd|rd|th)\s+Floor)"
-           r"(?:\s*[\w/]{1,5})?,?\s+)?"
-           r"(?:(?:The\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},\s+)?")
+_TOWN = (rf"{_TOWN_STOP}[A-Za-z][A-Za-z'.-]{{0,30}}"
+         rf"(?:\s{{1,3}}(?!{_POSTCODE}\b){_TOWN_STOP}(?:[A-Z][a-z'.-]{{1,30}}|\d{{1,2}})\b)?")
+_PREFIX = (r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite|Lot|Building|Floor|\d{1,3}(?:st|nd|rd|th)\s{1,3}Floor)"
+           r"(?:\s*[\w/]{1,5})?,?\s{1,3})?"
+           r"(?:(?:The\s{1,3})?[A-Z][a-z]{1,30}(?:\s{1,3}[A-Z][a-z]{1,30}){0,2},\s{1,3})?")
 _NUMBER = r"\b\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?"
 _STREET = re.compile(
-    rf"(?:{_PREFIX}{_NUMBER}\s+(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'-]*\s+){{0,3}}"
+    rf"(?:{_PREFIX}{_NUMBER}\s{{1,3}}(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'-]{{0,30}}\s{{1,3}}){{0,3}}"
     rf"(?:{_STREET_TYPES})\b\.?"
-    r"(?:\s+(?:End|North|South|East|West|NW|NE|SW|SE)\b)?"
-    r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat)\s+\w{1,5})?"
-    rf"|\bP\.?\s?O\.?\s+Box\s+\d{{1,6}})"
+    r"(?:\s{1,3}(?:End|North|South|East|West|NW|NE|SW|SE)\b)?"
+    r"(?:,?\s{1,3}(?:Apt|Apartment|Unit|Suite|Flat)\s{1,3}\w{1,5})?"
+    rf"|\bP\.?\s?O\.?\s{{1,3}}Box\s{{1,3}}\d{{1,6}})"
     # up to three ", Town" parts (district, town, county), or a town just before a postcode
-    rf"(?:(?:,\s*{_TOWN}){{1,3}}|\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=,?\s+{_POSTCODE}\b))?"
-    rf"(?:,?\s+{_POSTCODE}\b)?",
+    rf"(?:(?:,\s{{0,3}}{_TOWN}){{1,3}}|\s{{1,3}}[A-Z][a-z]{{1,30}}(?:\s{{1,3}}[A-Z][a-z]{{1,30}})?"
+    rf"(?=,?\s{{1,3}}{_POSTCODE}\b))?"
+    rf"(?:,?\s{{1,3}}{_POSTCODE}\b)?",
     re.IGNORECASE,
 )
 
