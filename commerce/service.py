@@ -20,6 +20,7 @@ from commerce.records import (
 )
 from commerce.repository import StoreRepository
 from shopdesk.errors import InvalidRequestError, NotFoundError
+from shopdesk.redact import redact
 
 RETURN_WINDOW_DAYS = 30
 ORDER_NUMBER = re.compile(r"^[1-9]\d{5}$")
@@ -214,7 +215,8 @@ class StoreService:
     def record_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
         if kind not in {"feedback", "complaint"}:
             raise InvalidRequestError(f"unknown feedback kind {kind!r}")
-        return self._repo.add_feedback(sender_id[:200], kind, text[:4000])
+        # feedback feeds analytics: personal data is redacted before it is stored
+        return self._repo.add_feedback(sender_id[:200], kind, redact(text[:4000]))
 
 
 def _words(text: str) -> list[str]:

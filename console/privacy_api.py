@@ -70,7 +70,8 @@ def privacy_routes(settings: Settings, store_factory: Callable[[], SqlProfileSto
         return JSONResponse(export(s, request.path_params["customer_id"]))
 
     def do_erase(request: Request, s: SqlProfileStore) -> Response:
-        report = erase(s, request.path_params["customer_id"], settings.rasa_tracker_db)
+        report = erase(s, request.path_params["customer_id"], settings.rasa_tracker_db,
+                       settings.database_url)
         return JSONResponse(report.to_json())
 
     def do_find(request: Request, s: SqlProfileStore) -> Response:

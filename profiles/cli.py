@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "export":
                 print(json.dumps(export(store, args.customer_id), indent=2, ensure_ascii=False))
             elif args.command == "erase":
-                report = erase(store, args.customer_id, settings.rasa_tracker_db)
+                report = erase(store, args.customer_id, settings.rasa_tracker_db,
+                               settings.database_url)
                 print(json.dumps(report.to_json()))
             else:
                 print(f"removed {purge(store, args.days or settings.retention_days)} rows")

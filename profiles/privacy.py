@@ -3,7 +3,8 @@
 Erasure removes every profile row of the customer (identities, consents, interests,
 interactions, mood history, the customer) in one transaction, then Rasa's stored conversation
 events for every conversation id the customer had (web sessions, messaging ids, logged
-conversations) from Rasa's tracker database. A turn that arrives during the erasure finds no
+conversations) from Rasa's tracker database, and the complaints, feedback and handoff tickets
+filed from those conversations. A turn that arrives during the erasure finds no
 customer and is dropped, so nothing is orphaned.
 """
 
@@ -49,13 +50,38 @@ def delete_rasa_events(tracker_db: Path, senders: list[str]) -> int:
         engine.dispose()
 
 
+def delete_support_records(database_url: str, senders: list[str]) -> int:
+    """Complaints, feedback and handoff tickets filed from these conversations."""
+    if not senders:
+        return 0
+    from shopdesk.database import make_engine
+
+    engine = make_engine(database_url)
+    removed = 0
+    try:
+        names = set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            for name in ("support_feedback", "support_handoffs"):
+                if name in names:
+                    table = Table(name, MetaData(), autoload_with=conn)
+                    removed += int(conn.execute(
+                        delete(table).where(table.c.sender_id.in_(senders))).rowcount or 0)
+    finally:
+        engine.dispose()
+    return removed
+
+
 def export(store: ProfileStore, customer_id: str) -> dict[str, Any]:
     return store.export(customer_id).to_json()
 
 
-def erase(store: ProfileStore, customer_id: str, tracker_db: Path | None) -> ErasureReport:
+def erase(store: ProfileStore, customer_id: str, tracker_db: Path | None,
+          database_url: str | None = None) -> ErasureReport:
     conversations = store.erase(customer_id)
     deleted = delete_rasa_events(tracker_db, conversations) if tracker_db else 0
+    if database_url:
+        deleted_support = delete_support_records(database_url, conversations)
+        logger.info("erasure: %d complaint/feedback/handoff records deleted", deleted_support)
     logger.info("erased customer %s: %d conversations, %d Rasa events", customer_id[:8],
                 len(conversations), deleted)
     return ErasureReport(customer_id, conversations, deleted)

@@ -51,6 +51,7 @@ def test_one_customer_across_two_conversations_then_export_and_erasure(stack: St
         chat.say("hi")
         chat.say("/consent_grant")
     laptop.say("how long do refunds take? my kayak paddle trip is next week")
+    laptop.say("I want to make a complaint: the kayak paddle bag arrived torn")
     assert customer_of(stack, laptop.sender) != customer_of(stack, phone.sender)
     # both prove the same e-mail address by checking an order: the profiles become one
     for chat in (laptop, phone):
