@@ -35,10 +35,10 @@ from sentiment.text import normalise
 
 @dataclass(frozen=True)
 class TrainConfig:
-    split_layer: int = 3
-    rank: int = 8
+    split_layer: int = 2
+    rank: int = 16
     scale: float = 2.0
-    epochs: int = 3
+    epochs: int = 4
     lr: float = 1e-3
     batch_size: int = 32
     support_weight: float = 3.0

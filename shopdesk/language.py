@@ -19,7 +19,8 @@ _ENGLISH_FUNCTION_WORDS = frozenset(
     not no yes please thanks hi hello hey""".split()
 )
 _FOREIGN_FUNCTION_WORDS = frozenset(
-    """el la los las del que mi mis está donde dónde por para es una pedido hola gracias
+    """el la los las del que mi mis está donde dónde por para es una pedido hola gracias lo
+    hace semanas llegado ha pedí
     le les des est je mon ma où avec pour commande bonjour merci
     der die das ist mein meine wo nicht und ich bestellung danke hallo
     il di che è dove ciao grazie ordine
@@ -39,4 +40,6 @@ def looks_non_english(text: str) -> bool:
         return True
     foreign = len({w for w in words if w in _FOREIGN_FUNCTION_WORDS})
     english = sum(1 for w in words if w in _ENGLISH_FUNCTION_WORDS)
-    return foreign >= 2 and english == 0
+    # "no", "a", "me"… are function words in several languages: a few English hits in a
+    # clearly foreign sentence do not make it English
+    return foreign >= 2 and english == 0 or foreign >= 4 and foreign >= 3 * english

@@ -7,6 +7,7 @@ def test_other_languages_are_recognised() -> None:
     assert looks_non_english("Où est ma commande, je suis inquiet")
     assert looks_non_english("Где мой заказ?")
     assert looks_non_english("我的订单在哪里")
+    assert looks_non_english("¿Dónde está mi pedido? Lo pedí hace dos semanas y no ha llegado.")
 
 
 def test_english_and_fragments_are_not_flagged() -> None:
