@@ -96,3 +96,45 @@ def test_messages_are_shown_as_text_not_html(browser, stack: Stack) -> None:  # 
     assert page.title() != "pwned"
     assert page.locator(".msg.user img").count() == 0
     context.close()
+
+
+def test_the_same_person_on_the_web_widget_and_over_rest_becomes_one_customer(
+        browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import httpx
+
+    from tests.e2e.conftest import Chat
+
+    def lookup(channel: str, value: str) -> str | None:
+        r = httpx.post(f"http://127.0.0.1:{stack.settings.web_port}/api/customers/lookup",
+                       headers={"Authorization": f"Bearer {stack.admin_token}"},
+                       json={"channel": channel, "value": value}, timeout=30)
+        return r.json()["customer_id"] if r.status_code == 200 else None
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{stack.settings.web_port}/")
+    wait_online(page)
+    page.click("#consent-yes")  # the web page's consent box
+    wait_bot_messages(page, 1)
+    stored = {item["name"]: item["value"] for origin in context.storage_state()["origins"]
+              for item in origin["localStorage"]}
+    raw = stored["pinecrest.chat.session"]
+    session = json.loads(raw) if raw.startswith('"') else raw
+    send(page, "where's my order?", 2)
+    send(page, "100235", 3)
+    assert "Order 100235" in send(page, "jane.doe@example.com", 4)
+    web_customer = lookup("web", session)
+    assert web_customer is not None
+
+    other = Chat(stack, "e2e-rest-device")  # the same person later, from an app over REST
+    other.say("hello")
+    other.say("/consent_grant")
+    assert lookup("rest", other.sender) not in (None, web_customer)
+    other.say("where's my order?")
+    other.say("100235")
+    assert "Order 100235" in other.text("jane.doe@example.com")  # proves the same e-mail
+    assert lookup("rest", other.sender) == lookup("web", session) == \
+        lookup("email", "jane.doe@example.com")
+    context.close()
