@@ -40,6 +40,10 @@ CONSENT_TEXT = (
 RASA_CHANNELS = {"socketio": "web", "rest": "rest", "slack": "slack", "telegram": "telegram",
                  "facebook": "messenger", "twilio": "whatsapp", "console": "console"}
 INTEREST_STEPS = {"answered": 1.0, "clicked": 1.0, "up": 2.0, "down": -1.0}
+# the Q&A topic each transactional flow is about (for "help after a bad experience")
+INTENT_TOPICS = {"order_status": "orders", "track_shipment": "shipping", "cancel_order": "orders",
+                 "return_request": "returns", "change_address": "shipping",
+                 "payment_problem": "payments"}
 
 
 def identity_channel(rasa_channel: str | None) -> str:
@@ -175,10 +179,26 @@ class ProfileService:
             if customer is None:
                 return []
             interests = self.store.interests(customer)  # type: ignore[union-attr]
-            unhappy = tuple({t.intent for t in turns[-5:] if (t.sentiment or 0) < -0.5 and t.intent})
             return self.personaliser.suggest(items, interests, mood, k, exclude,
-                                             bad_topics + unhappy)
+                                             bad_topics + self.unhappy_topics(turns))
         return self._safe("suggestions", read, [])
+
+    def unhappy_topics(self, turns: list[Any], recent: int = 10) -> tuple[str, ...]:
+        """Topics of the customer's recent bad experiences: the flow a strongly negative turn
+        was about, or the article answered right after it in the same conversation."""
+        by_id = getattr(self.personaliser, "by_id", {})
+        window = turns[-recent:]
+        topics: set[str] = set()
+        for i, turn in enumerate(window):
+            if (turn.sentiment or 0.0) >= -0.5:
+                continue
+            if turn.intent in INTENT_TOPICS:
+                topics.add(INTENT_TOPICS[turn.intent])
+            for later in window[i:i + 3]:
+                if later.conversation == turn.conversation and later.item in by_id:
+                    topics.add(by_id[later.item].topic)
+                    break
+        return tuple(sorted(topics))
 
     def returning(self, who: Visitor) -> bool:
         customer, _, turns = self.history(who)

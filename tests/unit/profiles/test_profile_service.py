@@ -112,3 +112,22 @@ def test_answers_are_remembered_and_suggestions_offered_and_clicked(
     turns = store.interactions(customer)  # type: ignore[union-attr]
     assert [t.feedback for t in turns if t.item] == [None, "clicked"]
     assert store.feedback() and sum(store.interests(customer).values()) >= 2  # type: ignore[union-attr]
+
+
+def test_a_bad_experience_on_a_topic_steers_suggestions_to_help_on_it(
+        with_profiles: Services) -> None:
+    from datetime import UTC, datetime
+
+    from profiles.records import Interaction
+
+    profiles = with_profiles.profiles
+    who = Visitor("test-user", "rest")
+    profiles.record_consent(who, True)
+    store = profiles.store
+    customer = store.find("rest", "test-user")  # type: ignore[union-attr]
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    store.log_interaction(customer, Interaction("c", "rest", now, "return_request", -0.9))  # type: ignore[union-attr]
+    assert profiles.unhappy_topics(store.interactions(customer)) == ("returns",)  # type: ignore[union-attr]
+    suggestions = profiles.suggestions(who, mood=-0.6)
+    assert any(s.item.topic == "returns" and "after a problem" in s.reason for s in suggestions)
+    assert not any(s.item.promotional for s in suggestions)
