@@ -123,9 +123,9 @@ class TransformerSentiment:
     @property
     def device(self) -> str:
         if self._device is None:
-            import torch
+            from shopdesk.devices import best_device
 
-            self._device = "cuda" if torch.cuda.is_available() else "cpu"
+            self._device = best_device()
         return self._device
 
     def warm_up(self) -> None:

@@ -90,7 +90,9 @@ def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
     cfg = config or TrainConfig()
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    from shopdesk.devices import best_device
+
+    device = best_device()
     if device == "cpu":
         torch.set_num_threads(max(1, os.cpu_count() or 1))
     examples = examples if examples is not None else load_all(progress=progress)

@@ -84,15 +84,22 @@ class Settings:
         def get(name: str, default: str) -> str:
             return env.get(_PREFIX + name, default).strip() or default
 
-        def get_int(name: str, default: int, low: int, high: int) -> int:
+        def get_number(name: str, default: float, low: float, high: float, kind: type) -> float:
             raw = get(name, str(default))
             try:
-                value = int(raw)
+                value = kind(raw)
             except ValueError:
-                raise ConfigError(f"{_PREFIX}{name} must be an integer, got {raw[:40]!r}") from None
+                what = "an integer" if kind is int else "a number"
+                raise ConfigError(f"{_PREFIX}{name} must be {what}, got {raw[:40]!r}") from None
             if not low <= value <= high:
                 raise ConfigError(f"{_PREFIX}{name} must be between {low} and {high}, got {value}")
             return value
+
+        def get_int(name: str, default: int, low: int, high: int) -> int:
+            return int(get_number(name, default, low, high, int))
+
+        def get_float(name: str, default: float, low: float, high: float) -> float:
+            return float(get_number(name, default, low, high, float))
 
         data_dir = Path(get("DATA_DIR", str(PROJECT_ROOT / "var"))).expanduser().resolve()
         database_url = get("DATABASE_URL", f"sqlite:///{data_dir / 'shopdesk.db'}")
@@ -105,16 +112,6 @@ class Settings:
         rasa_port = get_int("RASA_PORT", 5005, 1, 65535)
         if get("RETRIEVER", "hybrid") not in {"hybrid", "keyword"}:
             raise ConfigError(f"{_PREFIX}RETRIEVER must be 'hybrid' or 'keyword'")
-        def get_float(name: str, default: float, low: float, high: float) -> float:
-            raw = get(name, str(default))
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ConfigError(f"{_PREFIX}{name} must be a number, got {raw[:40]!r}") from None
-            if not low <= value <= high:
-                raise ConfigError(f"{_PREFIX}{name} must be between {low} and {high}, got {value}")
-            return value
-
         if get("SENTIMENT_MODEL", "transformer") not in {"transformer", "vader"}:
             raise ConfigError(f"{_PREFIX}SENTIMENT_MODEL must be 'transformer' or 'vader'")
         if get("SENTIMENT_PRECISION", "auto") not in {"auto", "fp32", "int8"}:
