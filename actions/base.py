@@ -82,6 +82,7 @@ class ServiceAction(UsesServices, Action, abc.ABC):
             events = await asyncio.to_thread(self.act, dispatcher, tracker, domain)
             if self.toned:
                 apply_tone(dispatcher, tracker)
+            await asyncio.to_thread(self._log_turn, tracker, True)
             return events
         except StoreUnavailableError as e:
             logger.error("%s: store unavailable: %s", self.name(), e)
@@ -89,7 +90,24 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         except Exception:
             logger.exception("%s failed", self.name())
             dispatcher.utter_message(text=UNEXPECTED)
+        await asyncio.to_thread(self._log_turn, tracker, False)
         return []
+
+    logs_itself = False  # actions that write their own, richer interaction rows
+
+    def _log_turn(self, tracker: Tracker, resolved: bool) -> None:
+        """With consent: which action answered this turn and whether it went through."""
+        if self.logs_itself:
+            return
+        from profiles.service import Visitor, identity_channel
+
+        try:
+            who = Visitor(tracker.sender_id, identity_channel(tracker.get_latest_input_channel()))
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            self.services.profiles.observe(who, "", intent, None, None, action=self.name(),
+                                           resolved=resolved)
+        except Exception:  # the log must never cost the customer their reply
+            logger.exception("%s: could not log the turn", self.name())
 
 
 def failed_attempts(tracker: Tracker) -> int:

@@ -45,6 +45,8 @@ class ActionPersonalGreeting(ServiceAction):
 
 
 class ActionRecordConsent(ServiceAction):
+    logs_itself = True  # the consent history is the record
+
     def name(self) -> str:
         return "action_record_consent"
 

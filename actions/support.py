@@ -55,6 +55,8 @@ class ActionAnswerQuestion(ServiceAction):
     reply is worded for the conversation's tone (``sentiment.tone``).
     """
 
+    logs_itself = True
+
     def name(self) -> str:
         return "action_answer_question"
 

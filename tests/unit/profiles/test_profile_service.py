@@ -131,3 +131,18 @@ def test_a_bad_experience_on_a_topic_steers_suggestions_to_help_on_it(
     suggestions = profiles.suggestions(who, mood=-0.6)
     assert any(s.item.topic == "returns" and "after a problem" in s.reason for s in suggestions)
     assert not any(s.item.promotional for s in suggestions)
+
+
+def test_every_action_is_logged_with_whether_it_went_through(with_profiles: Services) -> None:
+    from actions.orders import ActionCheckOrderStatus
+
+    who = Visitor("test-user", "rest")
+    with_profiles.profiles.record_consent(who, True)
+    tracker = make_tracker("jane.doe@example.com", "inform",
+                           slots={"order_number": "100234", "email": "jane.doe@example.com"})
+    messages, _ = run_action(ActionCheckOrderStatus(with_profiles), tracker)
+    assert "100234" in texts(messages)
+    store = with_profiles.profiles.store
+    turns = store.interactions(store.find("rest", "test-user"))  # type: ignore[union-attr]
+    assert [(t.action, t.resolved, t.text) for t in turns] == [
+        ("action_check_order_status", True, None)]
