@@ -77,8 +77,8 @@ def build_profiles(settings: Settings, qa: QuestionAnswerer | None = None) -> Pr
 
 
 def build_personaliser(store: object, qa: QuestionAnswerer | None) -> object:
-    """Suggestions over the Q&A articles, embedded with the retrieval encoder (or hashed
-    bag-of-words vectors when the hybrid index is not in use)."""
+    """Suggestions over the Q&A articles, with the question embeddings the hybrid index already
+    holds (or hashed bag-of-words vectors when the index is not in use)."""
     from profiles.personalise import Personaliser, article_items
     from retrieval.embedders import HashEmbedder
 
@@ -86,8 +86,11 @@ def build_personaliser(store: object, qa: QuestionAnswerer | None) -> object:
     pairs = list(getattr(retriever, "pairs", []) or [])
     if not pairs:
         return None
-    embedder = getattr(retriever, "embedder", None) or HashEmbedder()
-    vectors = embedder.encode([p.question for p in pairs], batch_size=64)
+    dense = getattr(retriever, "dense", None)
+    if dense is not None and len(dense) == len(pairs):
+        vectors = dense.vectors  # the index's question embeddings: nothing to encode again
+    else:
+        vectors = HashEmbedder().encode([p.question for p in pairs])
     return Personaliser(article_items(pairs), vectors, store)
 
 
