@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from profiles.service import Visitor, identity_channel
 from sentiment.mood import Tone
 from sentiment.tone import HUMAN_BUTTON, shape
 from shopdesk.composition import Services, build_services
@@ -99,10 +100,8 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         """With consent: which action answered this turn and whether it went through."""
         if self.logs_itself:
             return
-        from profiles.service import Visitor, identity_channel
-
         try:
-            who = Visitor(tracker.sender_id, identity_channel(tracker.get_latest_input_channel()))
+            who = visitor(tracker)
             intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
             self.services.profiles.observe(who, "", intent, None, None, action=self.name(),
                                            resolved=resolved)
@@ -147,6 +146,11 @@ def apply_tone(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
                   shorten=False)
     first["text"] = reply.text
     first["buttons"] = reply.buttons
+
+
+def visitor(tracker: Tracker) -> Visitor:
+    """Who is talking: the conversation id and the identity channel it came through."""
+    return Visitor(tracker.sender_id, identity_channel(tracker.get_latest_input_channel()))
 
 
 def mood_of(tracker: Tracker) -> float:

@@ -17,8 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import UsesServices
-from actions.profile import visitor
+from actions.base import UsesServices, visitor
 
 logger = logging.getLogger(__name__)
 

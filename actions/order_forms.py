@@ -13,8 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts
-from actions.profile import visitor
+from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts, visitor
 from commerce.records import Order, OrderStatus
 from commerce.service import normalise_email, normalise_order_number
 from shopdesk.composition import Services

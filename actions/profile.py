@@ -9,15 +9,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ServiceAction, mood_of
-from profiles.service import CONSENT_TEXT, Visitor, identity_channel
+from actions.base import ServiceAction, mood_of, visitor
+from profiles.service import CONSENT_TEXT
 
 CONSENT_BUTTONS = [{"title": "Yes, remember me", "payload": "/consent_grant"},
                    {"title": "No, thanks", "payload": "/consent_deny"}]
-
-
-def visitor(tracker: Tracker) -> Visitor:
-    return Visitor(tracker.sender_id, identity_channel(tracker.get_latest_input_channel()))
 
 
 class ActionPersonalGreeting(ServiceAction):
@@ -36,8 +32,9 @@ class ActionPersonalGreeting(ServiceAction):
         if decided is None and not tracker.get_slot("consent_asked"):
             dispatcher.utter_message(text=CONSENT_TEXT, buttons=CONSENT_BUTTONS)
             return [SlotSet("consent_asked", True)]
-        if decided and profiles.returning(who):
-            offer = suggestion_buttons(profiles.suggestions(who, mood_of(tracker)))
+        if decided:
+            offer = suggestion_buttons(profiles.suggestions(who, mood_of(tracker),
+                                                            returning_only=True))
             if offer:
                 dispatcher.utter_message(text="Welcome back! These might be useful:",
                                          buttons=offer)

@@ -9,8 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of
-from actions.profile import suggestion_buttons, visitor
+from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of, visitor
+from actions.profile import suggestion_buttons
 from actions.wording import product_text
 from commerce.service import money
 from retrieval.answering import Decision

@@ -169,14 +169,17 @@ class ProfileService:
                           lambda: self.store.purge_before(cutoff), 0)  # type: ignore[union-attr]
 
     def suggestions(self, who: Visitor, mood: float, k: int = 3, exclude: tuple[str, ...] = (),
-                    bad_topics: tuple[str, ...] = ()) -> list[Any]:
-        """At most ``k`` suggestions for a consenting customer (none otherwise)."""
+                    bad_topics: tuple[str, ...] = (), returning_only: bool = False) -> list[Any]:
+        """At most ``k`` suggestions for a consenting customer (none otherwise); with
+        ``returning_only``, only if they talked to us before in another conversation."""
         if self.personaliser is None:
             return []
 
         def read() -> list[Any]:
             customer, items, turns = self.history(who)
             if customer is None:
+                return []
+            if returning_only and not any(t.conversation != who.sender for t in turns):
                 return []
             interests = self.store.interests(customer)  # type: ignore[union-attr]
             return self.personaliser.suggest(items, interests, mood, k, exclude,
@@ -200,6 +203,3 @@ class ProfileService:
                     break
         return tuple(sorted(topics))
 
-    def returning(self, who: Visitor) -> bool:
-        customer, _, turns = self.history(who)
-        return customer is not None and any(t.conversation != who.sender for t in turns)
