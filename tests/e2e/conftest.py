@@ -7,7 +7,6 @@ the same ``Stack`` that ``make run`` uses.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,12 +19,7 @@ from shopdesk.database import make_engine
 from shopdesk.model_cache import ensure_model
 from shopdesk.settings import Settings
 from shopdesk.stack import Stack
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.postgres import free_port
 
 
 @pytest.fixture(scope="session")
