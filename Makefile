@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run train test test-unit lint rules index eval bench nlu-eval \
+.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval \
 	sentiment-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
@@ -18,6 +18,9 @@ setup:  ## create/update both Python environments (only when requirements change
 run: setup  ## run the product: train if needed, start Rasa, actions and the web app
 	@$(PY) -m shopdesk.cli run
 
+reseed: setup  ## date the demo store's orders from today (keeps profiles and conversations)
+	@$(PY) -m shopdesk.cli reseed
+
 train: setup  ## train the Rasa model if its inputs changed (FORCE=1 to retrain)
 	@$(PY) -m shopdesk.cli train $(if $(FORCE),--force,)
 
@@ -27,6 +30,12 @@ test: setup  ## run every test: unit, Rasa data/story/NLU checks, end-to-end, br
 
 test-unit: setup  ## only the fast unit tests
 	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+test-clock: setup  ## the fast unit tests with the wall clock moved 400 days ahead, 400 back, to 29 Feb
+	@for move in --clock-shift-days=400 --clock-shift-days=-400 --clock-at=2028-02-29T23:30; do \
+	  echo "• unit tests with the wall clock moved ($$move)"; \
+	  $(PY) -m pytest -m "not integration" -q -p no:cacheprovider $$move $(PYTEST_ARGS) || exit 1; \
+	done
 
 lint:  ## ruff
 	@.venv/bin/ruff check .

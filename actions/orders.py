@@ -32,11 +32,6 @@ class _VerifiedOrderAction(ServiceAction):
             )
             return None
 
-    def today(self):  # type: ignore[no-untyped-def]
-        from datetime import UTC, datetime
-
-        return datetime.now(UTC).date()
-
 
 class ActionCheckOrderStatus(_VerifiedOrderAction):
     def name(self) -> str:
@@ -48,7 +43,7 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
         if order is None:
             return [SlotSet("order_number", None)]
         dispatcher.utter_message(
-            text=f"{status_text(order, self.today())} Items: {items_sentence(order)}."
+            text=f"{status_text(order, self.services.store.today())} Items: {items_sentence(order)}."
         )
         return []
 
@@ -62,7 +57,7 @@ class ActionTrackShipment(_VerifiedOrderAction):
         order = self.verified_order(dispatcher, tracker)
         if order is None:
             return [SlotSet("order_number", None)]
-        dispatcher.utter_message(text=tracking_text(order, self.today()))
+        dispatcher.utter_message(text=tracking_text(order, self.services.store.today()))
         return []
 
 

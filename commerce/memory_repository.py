@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from commerce.records import (
     FeedbackEntry,
@@ -76,14 +76,15 @@ class InMemoryStoreRepository:
         with self._lock:
             return [t for t in self._handoffs if t.sender_id == sender_id]
 
-    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
+    def add_feedback(self, sender_id: str, kind: str, text: str,
+                     created_at: datetime) -> FeedbackEntry:
         with self._lock:
             entry = FeedbackEntry(
                 id=len(self._feedback) + 1,
                 sender_id=sender_id,
                 kind=kind,
                 text=text,
-                created_at=datetime.now(UTC),
+                created_at=created_at,
             )
             self._feedback.append(entry)
         return entry

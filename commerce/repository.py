@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from commerce.records import (
@@ -39,6 +40,7 @@ class StoreRepository(Protocol):
 
     def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]: ...
 
-    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry: ...
+    def add_feedback(self, sender_id: str, kind: str, text: str,
+                     created_at: datetime) -> FeedbackEntry: ...
 
     def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]: ...

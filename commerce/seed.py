@@ -1,14 +1,16 @@
 """Realistic, deterministic seed data for the demo store.
 
-Dates are relative to ``now`` so the demo's return windows and deliveries make
-sense on the day it is installed. The first customer, Jane Doe, owns a fixed set
-of orders that exercise every flow (documented in the README).
+Dates are relative to ``now`` (the moment of seeding, from the injected clock) so the
+demo's return windows and deliveries make sense on the day it is seeded; the moment is
+recorded in ``store_meta`` so :mod:`commerce.demo` can tell when the data has aged. The
+first customer, Jane Doe, owns a fixed set of orders that exercise every flow (the README's
+table, checked by :func:`commerce.demo.demo_promises`).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -29,6 +31,7 @@ from commerce.sql_models import (
     OrderRow,
     ProductRow,
     ShipmentRow,
+    StoreMetaRow,
 )
 
 DEMO_EMAIL = "jane.doe@example.com"
@@ -121,16 +124,18 @@ def _make_order(
                  rng.choice(_METHODS), items, shipment, payment_note)
 
 
-def demo_orders(now: datetime | None = None, seed: int = 7) -> list[Order]:
-    """Every seeded order; Jane Doe's fixed ones first."""
-    now = now or datetime.now(UTC)
+DEMO_SEEDED_AT = "demo_seeded_at"
+
+
+def demo_orders(now: datetime, seed: int = 7) -> list[Order]:
+    """Every seeded order, dated relative to ``now``; Jane Doe's fixed ones first."""
     rng = random.Random(seed)
     products = list(CATALOGUE)
     jane = "Jane Doe"
     orders = [
-        _make_order(rng, "100234", DEMO_EMAIL, jane, OrderStatus.SHIPPED, 3, products, now,
+        _make_order(rng, "100234", DEMO_EMAIL, jane, OrderStatus.SHIPPED, 1, products, now,
                     item_skus=("PC-2001", "PC-2004")),
-        _make_order(rng, "100235", DEMO_EMAIL, jane, OrderStatus.DELIVERED, 8, products, now,
+        _make_order(rng, "100235", DEMO_EMAIL, jane, OrderStatus.DELIVERED, 5, products, now,
                     item_skus=("PC-1001", "PC-1003")),
         _make_order(rng, "100236", DEMO_EMAIL, jane, OrderStatus.PROCESSING, 0, products, now,
                     item_skus=("PC-3001",)),
@@ -162,8 +167,8 @@ def demo_orders(now: datetime | None = None, seed: int = 7) -> list[Order]:
     return orders
 
 
-def seed_database(engine: Engine, now: datetime | None = None) -> bool:
-    """Create the tables and load the seed data if the store is empty.
+def seed_database(engine: Engine, now: datetime) -> bool:
+    """Create the tables and load the seed data, dated from ``now``, if the store is empty.
 
     Returns:
         True if data was inserted, False if the store already had products.
@@ -177,26 +182,37 @@ def seed_database(engine: Engine, now: datetime | None = None) -> bool:
                                    price_cents=p.price_cents, description=p.description,
                                    sizes=list(p.sizes), colours=list(p.colours),
                                    features=list(p.features), stock=p.stock))
-        customers: dict[str, CustomerRow] = {}
-        for order in demo_orders(now):
-            customer = customers.get(order.customer_email)
-            if customer is None:
-                customer = CustomerRow(name=order.customer_name, email=order.customer_email)
-                customers[order.customer_email] = customer
-                session.add(customer)
-            row = OrderRow(number=order.number, customer=customer, status=order.status.value,
-                           placed_at=order.placed_at, shipping_address=order.shipping_address,
-                           total_cents=order.total_cents,
-                           payment_status=order.payment_status.value,
-                           payment_method=order.payment_method, payment_note=order.payment_note)
-            row.items = [OrderItemRow(sku=i.sku, name=i.name, quantity=i.quantity,
-                                      unit_price_cents=i.unit_price_cents, size=i.size,
-                                      colour=i.colour) for i in order.items]
-            if order.shipment:
-                s = order.shipment
-                row.shipment = ShipmentRow(carrier=s.carrier, tracking_number=s.tracking_number,
-                                           status=s.status, shipped_on=s.shipped_on,
-                                           estimated_delivery=s.estimated_delivery,
-                                           delivered_on=s.delivered_on, last_event=s.last_event)
-            session.add(row)
+        add_orders(session, demo_orders(now))
+        mark_seeded(session, now)
     return True
+
+
+def mark_seeded(session: Session, now: datetime) -> None:
+    """Record when the demo data was (re)seeded."""
+    session.merge(StoreMetaRow(key=DEMO_SEEDED_AT, value=now.isoformat()))
+
+
+def add_orders(session: Session, orders: list[Order]) -> None:
+    """Insert ``orders``, creating their customers (or reusing those already stored)."""
+    customers = {c.email: c for c in session.scalars(select(CustomerRow))}
+    for order in orders:
+        customer = customers.get(order.customer_email)
+        if customer is None:
+            customer = CustomerRow(name=order.customer_name, email=order.customer_email)
+            customers[order.customer_email] = customer
+            session.add(customer)
+        row = OrderRow(number=order.number, customer=customer, status=order.status.value,
+                       placed_at=order.placed_at, shipping_address=order.shipping_address,
+                       total_cents=order.total_cents,
+                       payment_status=order.payment_status.value,
+                       payment_method=order.payment_method, payment_note=order.payment_note)
+        row.items = [OrderItemRow(sku=i.sku, name=i.name, quantity=i.quantity,
+                                  unit_price_cents=i.unit_price_cents, size=i.size,
+                                  colour=i.colour) for i in order.items]
+        if order.shipment:
+            s = order.shipment
+            row.shipment = ShipmentRow(carrier=s.carrier, tracking_number=s.tracking_number,
+                                       status=s.status, shipped_on=s.shipped_on,
+                                       estimated_delivery=s.estimated_delivery,
+                                       delivered_on=s.delivered_on, last_event=s.last_event)
+        session.add(row)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 from commerce.records import (
     FeedbackEntry,
@@ -19,6 +18,7 @@ from commerce.records import (
     ReturnRequest,
 )
 from commerce.repository import StoreRepository
+from shopdesk.clock import Clock
 from shopdesk.errors import InvalidRequestError, NotFoundError
 from shopdesk.redact import redact
 
@@ -55,15 +55,19 @@ class ReturnEligibility:
 
 
 class StoreService:
-    """What the assistant may do with the store's data, and the rules for it."""
+    """What the assistant may do with the store's data, and the rules for it.
 
-    def __init__(
-        self,
-        repository: StoreRepository,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
+    ``clock`` is the product's one clock (:mod:`shopdesk.clock`): return windows, delivery
+    wording and the records this service creates all read the time from it.
+    """
+
+    def __init__(self, repository: StoreRepository, clock: Clock) -> None:
         self._repo = repository
         self._clock = clock
+
+    def today(self) -> date:
+        """The store's current day, by the injected clock."""
+        return self._clock().date()
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -129,7 +133,7 @@ class StoreService:
             )
         delivered = order.shipment.delivered_on or order.shipment.estimated_delivery
         deadline = delivered + timedelta(days=RETURN_WINDOW_DAYS)
-        days_left = (deadline - self._clock().date()).days
+        days_left = (deadline - self.today()).days
         if days_left < 0:
             return ReturnEligibility(
                 False,
@@ -216,7 +220,7 @@ class StoreService:
         if kind not in {"feedback", "complaint"}:
             raise InvalidRequestError(f"unknown feedback kind {kind!r}")
         # feedback feeds analytics: personal data is redacted before it is stored
-        return self._repo.add_feedback(sender_id[:200], kind, redact(text[:4000]))
+        return self._repo.add_feedback(sender_id[:200], kind, redact(text[:4000]), self._clock())
 
 
 def _words(text: str) -> list[str]:

@@ -117,3 +117,12 @@ class FeedbackRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoreMetaRow(Base):
+    """Facts about the store's data itself, e.g. ``demo_seeded_at`` (ISO 8601, UTC)."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

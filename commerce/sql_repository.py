@@ -251,11 +251,10 @@ class SqlStoreRepository:
 
         return self._run(work)
 
-    def add_feedback(self, sender_id: str, kind: str, text: str) -> FeedbackEntry:
+    def add_feedback(self, sender_id: str, kind: str, text: str,
+                     created_at: datetime) -> FeedbackEntry:
         def work(s: Session) -> FeedbackEntry:
-            row = FeedbackRow(
-                sender_id=sender_id, kind=kind, text=text, created_at=datetime.now(UTC)
-            )
+            row = FeedbackRow(sender_id=sender_id, kind=kind, text=text, created_at=created_at)
             s.add(row)
             s.flush()
             return FeedbackEntry(

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from console.privacy_api import privacy_routes
 from profiles.service import CONSENT_TEXT
+from shopdesk.clock import Clock, system_clock
 from shopdesk.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -29,7 +30,8 @@ def _socket_origins(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc} {ws}://{parts.netloc}"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Starlette:
+    """The web app (the composition root of its process): ``clock`` is its one clock."""
     settings = settings or Settings.from_env()
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     def open_store():  # type: ignore[no-untyped-def]
         from profiles.cli import open_store as open_profiles
 
-        return open_profiles(settings)
+        return open_profiles(settings, clock)
 
     return Starlette(routes=[
         *privacy_routes(settings, open_store),

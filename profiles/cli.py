@@ -16,17 +16,18 @@ from profiles.crypto import FieldCipher
 from profiles.migrate import upgrade
 from profiles.privacy import erase, export, purge
 from profiles.store import SqlProfileStore
+from shopdesk.clock import Clock, system_clock
 from shopdesk.database import make_engine
 from shopdesk.errors import ShopdeskError
 from shopdesk.settings import Settings
 from shopdesk.stack import ensure_secrets
 
 
-def open_store(settings: Settings) -> SqlProfileStore:
+def open_store(settings: Settings, clock: Clock) -> SqlProfileStore:
     key = settings.profile_key.reveal() or ensure_secrets(settings.data_dir)["SHOPDESK_PROFILE_KEY"]
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return SqlProfileStore(engine, FieldCipher(key))
+    return SqlProfileStore(engine, FieldCipher(key), clock)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        store = open_store(settings)
+        store = open_store(settings, system_clock)
         try:
             if args.command == "find":
                 found = store.find(args.channel, args.value)
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                                settings.database_url)
                 print(json.dumps(report.to_json()))
             else:
-                print(f"removed {purge(store, args.days or settings.retention_days)} rows")
+                print(f"removed {purge(store, args.days or settings.retention_days, system_clock())} rows")
         finally:
             store.close()
     except ShopdeskError as e:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,13 +19,14 @@ from profiles.records import (
     check_topic,
     clip,
 )
-from profiles.store import FEEDBACK_WEIGHTS, now
+from profiles.store import FEEDBACK_WEIGHTS
+from shopdesk.clock import Clock
 from shopdesk.errors import InvalidRequestError, NotFoundError
 from shopdesk.redact import redact
 
 
 class InMemoryProfileStore:
-    def __init__(self, clock: Callable[[], datetime] = now) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.RLock()
         self._customers: dict[str, datetime] = {}

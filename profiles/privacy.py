@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,9 @@ def erase(store: ProfileStore, customer_id: str, tracker_db: Path | None,
     return ErasureReport(customer_id, conversations, deleted)
 
 
-def purge(store: ProfileStore, days: int, now: datetime | None = None) -> int:
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+def purge(store: ProfileStore, days: int, now: datetime) -> int:
+    """Delete interaction data older than ``days`` before ``now`` (the caller's clock)."""
+    cutoff = now - timedelta(days=days)
     removed = store.purge_before(cutoff)
     logger.info("retention: removed %d interaction and mood rows older than %d days", removed, days)
     return removed

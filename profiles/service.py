@@ -20,11 +20,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from profiles.records import Interaction
 from profiles.store import ProfileStore
+from shopdesk.clock import Clock
 from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,11 @@ class Visitor:
 
 
 class ProfileService:
-    def __init__(self, store: ProfileStore | None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    def __init__(self, store: ProfileStore | None, clock: Clock | None = None,
                  personaliser: Any = None) -> None:
+        """``clock`` (the product's one clock) is required whenever there is a store."""
+        if store is not None and clock is None:
+            raise ValueError("ProfileService needs the clock when it has a store")
         self.store = store
         self._clock = clock
         self.personaliser = personaliser
@@ -164,9 +167,8 @@ class ProfileService:
         return self._safe("identity link", write, None)
 
     def purge(self, days: int) -> int:
-        cutoff = self._clock() - timedelta(days=days)
-        return self._safe("retention purge",
-                          lambda: self.store.purge_before(cutoff), 0)  # type: ignore[union-attr]
+        return self._safe("retention purge", lambda: self.store.purge_before(  # type: ignore[union-attr]
+            self._clock() - timedelta(days=days)), 0)  # type: ignore[misc]
 
     def suggestions(self, who: Visitor, mood: float, k: int = 3, exclude: tuple[str, ...] = (),
                     bad_topics: tuple[str, ...] = (), returning_only: bool = False) -> list[Any]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine, delete, func, select, update
@@ -38,6 +38,8 @@ from profiles.records import (
     check_topic,
     clip,
 )
+from shopdesk.clock import Clock
+from shopdesk.clock import aware as _aware
 from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
 from shopdesk.redact import redact
 
@@ -100,17 +102,9 @@ class ProfileStore(Protocol):
 FEEDBACK_WEIGHTS = {"up": 2.0, "clicked": 1.0, "shown": 0.0, "down": -1.0}
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class SqlProfileStore:
     def __init__(self, engine: Engine, cipher: FieldCipher,
-                 clock: Callable[[], datetime] = now) -> None:
+                 clock: Clock) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._cipher = cipher

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from retrieval.corpus import CorpusError
 from retrieval.index_store import IndexError_, build_index, check_index
+from shopdesk.clock import system_clock
 from shopdesk.settings import Settings
 
 
@@ -37,7 +38,7 @@ def ensure_index(settings: Settings, sources: list[Path] | None = None, quiet: b
     except IndexError_ as e:
         if not quiet:
             print(f"• Building the Q&A index: {str(e).split(';')[0]}", flush=True)
-    report = build_index(sources, folder, SpacyPreprocessor(), MiniLmEmbedder(),
+    report = build_index(sources, folder, SpacyPreprocessor(), MiniLmEmbedder(), system_clock,
                          progress=not quiet)
     if not quiet:
         print(f"• Indexed {len(report.pairs)} pairs from {report.read} read "
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
             sources = args.sources or [settings.qa_corpus]
             report = build_index(sources, index_dir(settings), SpacyPreprocessor(),
-                                 MiniLmEmbedder())
+                                 MiniLmEmbedder(), system_clock)
             print(f"Indexed {len(report.pairs)} pairs into {index_dir(settings)}")
         elif args.command == "check":
             manifest = check_index(index_dir(settings), [settings.qa_corpus])

@@ -32,6 +32,7 @@ from retrieval.embedders import Embedder
 from retrieval.hybrid import Calibration, FusionConfig, HybridRetriever
 from retrieval.ingest import DuplicatePolicy, IngestReport, ingest
 from retrieval.preprocess import Preprocessor
+from shopdesk.clock import Clock
 from shopdesk.errors import ShopdeskError
 
 FORMAT_VERSION = 1
@@ -72,9 +73,11 @@ def load_tuning() -> tuple[FusionConfig, Calibration, dict]:
 
 
 def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Preprocessor,
-                embedder: Embedder, policy: DuplicatePolicy = DuplicatePolicy.KEEP_NEWEST,
+                embedder: Embedder, clock: Clock,
+                policy: DuplicatePolicy = DuplicatePolicy.KEEP_NEWEST,
                 progress: bool = True) -> IngestReport:
-    """Build the index for ``sources`` into ``target`` (replacing it only when complete)."""
+    """Build the index for ``sources`` into ``target`` (replacing it only when complete);
+    the manifest records ``clock``'s time as the build time."""
     from tqdm import tqdm
 
     started = time.monotonic()
@@ -114,7 +117,7 @@ def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Prepr
             "exact_duplicates": report.exact_duplicates,
             "near_duplicates": report.near_duplicates,
             "redacted_pairs": report.redacted,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "built_at": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "build_seconds": round(time.monotonic() - started, 2),
             "files": files,
         }

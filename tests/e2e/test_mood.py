@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shopdesk.clock import system_clock
 from shopdesk.stack import Stack, rasa_admin_token
 from tests.e2e.conftest import Chat
 
@@ -24,7 +25,7 @@ def payloads(messages: list[dict[str, Any]]) -> list[str]:
 
 def sentiment_records(stack: Stack, sender: str) -> list[dict[str, Any]]:
     url = f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{sender}/tracker"
-    token = rasa_admin_token(stack.rasa_secret)
+    token = rasa_admin_token(stack.rasa_secret, system_clock)
     tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     return [e["value"] for e in tracker["events"]
             if e.get("event") == "slot" and e.get("name") == "sentiment" and e.get("value")]

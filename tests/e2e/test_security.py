@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shopdesk.clock import system_clock
 from shopdesk.stack import Stack, rasa_admin_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -27,9 +28,9 @@ def test_rasa_http_api_needs_a_token(stack: Stack) -> None:
     base = f"http://127.0.0.1:{stack.settings.rasa_port}"
     url = f"{base}/conversations/e2e-someone/tracker"
     assert httpx.get(url, timeout=10).status_code == 401
-    forged = rasa_admin_token("a-guessed-secret-value-that-is-long-enough")
+    forged = rasa_admin_token("a-guessed-secret-value-that-is-long-enough", system_clock)
     assert httpx.get(url, headers={"Authorization": f"Bearer {forged}"}, timeout=10).status_code == 401
-    good = rasa_admin_token(stack.rasa_secret)
+    good = rasa_admin_token(stack.rasa_secret, system_clock)
     assert httpx.get(url, headers={"Authorization": f"Bearer {good}"}, timeout=10).status_code == 200
 
 

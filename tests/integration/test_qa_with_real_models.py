@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_the_bot_answers_from_another_companys_corpus(other_company_index: Path,
                 any(h.pair.id in q["relevant"] for h in result.hits[:3])
     assert right >= len(queries) - 2, f"{right}/{len(queries)}"
 
-    action = ActionAnswerQuestion(Services(services.settings, services.store, qa))
+    action = ActionAnswerQuestion(replace(services, qa=qa))
     messages, _ = run_action(action, make_tracker("how do I give you a meter reading?",
                                                   "ask_question"))
     assert "meter" in texts(messages).lower()
@@ -81,7 +82,7 @@ def demo_qa() -> QuestionAnswerer:
 
 def test_the_demo_index_answers_paraphrases(services: Services, demo_qa: QuestionAnswerer) -> None:
     qa = demo_qa
-    action = ActionAnswerQuestion(Services(services.settings, services.store, qa))
+    action = ActionAnswerQuestion(replace(services, qa=qa))
     text = texts(run_action(action, make_tracker("how long does a refund take to reach my card?",
                                                  "ask_question"))[0])
     assert "working days" in text and "How long do refunds take?" in text

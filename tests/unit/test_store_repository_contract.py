@@ -68,15 +68,15 @@ class StoreRepositoryContract:
         ticket = HandoffTicket("H000001", "web-1", "requested", "Customer: help", NOW)
         repo.add_handoff(ticket)
         assert repo.handoffs_for_sender("web-1") == [ticket]
-        first = repo.add_feedback("web-1", "complaint", "late again")
-        second = repo.add_feedback("web-1", "feedback", "nice chat 😀")
+        first = repo.add_feedback("web-1", "complaint", "late again", NOW)
+        second = repo.add_feedback("web-1", "feedback", "nice chat 😀", NOW)
         assert [f.text for f in repo.feedback_for_sender("web-1")] == ["late again", "nice chat 😀"]
         assert second.id > first.id
 
     def test_concurrent_feedback_loses_nothing(self, repo: StoreRepository) -> None:
         def write(n: int) -> None:
             for i in range(10):
-                repo.add_feedback("crowd", "feedback", f"{n}-{i}")
+                repo.add_feedback("crowd", "feedback", f"{n}-{i}", NOW)
 
         threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
         for t in threads:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from actions.base import ServiceAction
 from actions.orders import ActionCheckOrderStatus
 from actions.support import (
@@ -120,7 +122,7 @@ class FailingRepository(InMemoryStoreRepository):
 
 
 def test_database_down_gives_a_clear_reply(services: Services) -> None:
-    broken = Services(services.settings, StoreService(FailingRepository()), services.qa)
+    broken = replace(services, store=StoreService(FailingRepository(), services.clock))
     tracker = make_tracker(slots={"order_number": "100234", "email": "jane.doe@example.com"})
     messages, events = run_action(ActionCheckOrderStatus(broken), tracker)
     assert "having trouble reaching our order system" in texts(messages)

@@ -14,17 +14,19 @@ from profiles.personalise import Personaliser, article_items
 from profiles.service import CONSENT_TEXT, ProfileService, Visitor
 from retrieval.corpus import load_corpus
 from retrieval.embedders import HashEmbedder
+from shopdesk.clock import FixedClock
 from shopdesk.composition import Services
 from shopdesk.errors import StoreUnavailableError
-from tests.conftest import FAQ, make_tracker
+from tests.conftest import FAQ, NOW, make_tracker
 from tests.helpers import run_action, texts
 
 WHO = Visitor("conv-1", "rest")
+CLOCK = FixedClock(NOW)
 
 
 def test_nothing_is_profiled_without_consent() -> None:
-    store = InMemoryProfileStore()
-    service = ProfileService(store)
+    store = InMemoryProfileStore(CLOCK)
+    service = ProfileService(store, CLOCK)
     service.observe(WHO, "hello", "greet", 0.1, 0.1)
     service.note_interest(WHO, "returns", "answered")
     assert store.find("rest", "conv-1") is None  # not even a customer row
@@ -37,8 +39,8 @@ def test_nothing_is_profiled_without_consent() -> None:
 
 
 def test_with_consent_turns_moods_and_interests_are_kept_and_feed_the_ranking() -> None:
-    store = InMemoryProfileStore()
-    service = ProfileService(store)
+    store = InMemoryProfileStore(CLOCK)
+    service = ProfileService(store, CLOCK)
     service.record_consent(WHO, True)
     service.observe(WHO, "call me on 07700 900123", "ask_question", -0.6, -0.4)
     for _ in range(3):
@@ -63,7 +65,7 @@ class DownStore(InMemoryProfileStore):
 
 def test_a_database_outage_means_no_personalisation_not_a_failure(
         caplog: pytest.LogCaptureFixture) -> None:
-    service = ProfileService(DownStore())
+    service = ProfileService(DownStore(CLOCK), CLOCK)
     assert service.consent(WHO) is None
     assert service.record_consent(WHO, True) is False
     service.observe(WHO, "hi", "greet", 0.0, 0.0)
@@ -74,11 +76,11 @@ def test_a_database_outage_means_no_personalisation_not_a_failure(
 
 @pytest.fixture
 def with_profiles(services: Services) -> Services:
-    store = InMemoryProfileStore()
+    store = InMemoryProfileStore(CLOCK)
     pairs = load_corpus(FAQ)
     personaliser = Personaliser(article_items(pairs), HashEmbedder().encode(
         [p.question for p in pairs]), store)
-    return replace(services, profiles=ProfileService(store, personaliser=personaliser))
+    return replace(services, profiles=ProfileService(store, services.clock, personaliser=personaliser))
 
 
 def test_consent_is_asked_once_and_recorded(with_profiles: Services) -> None:

@@ -15,6 +15,7 @@ from profiles.memory_store import InMemoryProfileStore
 from profiles.migrate import current_tables, downgrade, upgrade
 from profiles.records import Interaction
 from profiles.store import ProfileStore, SqlProfileStore
+from shopdesk.clock import FixedClock
 from shopdesk.database import make_engine
 from shopdesk.errors import InvalidRequestError, NotFoundError
 from tests.postgres import postgres_server
@@ -33,7 +34,7 @@ def _fresh_sql(url: str) -> SqlProfileStore:
     engine = make_engine(url)
     downgrade(engine)
     upgrade(engine)
-    return SqlProfileStore(engine, FieldCipher(KEY))
+    return SqlProfileStore(engine, FieldCipher(KEY), FixedClock(T0))
 
 
 def _dispose(*stores: SqlProfileStore) -> None:
@@ -44,7 +45,7 @@ def _dispose(*stores: SqlProfileStore) -> None:
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProfileStore]:
     if request.param == "memory":
-        yield InMemoryProfileStore()
+        yield InMemoryProfileStore(FixedClock(T0))
         return
     url = f"sqlite:///{tmp_path / 'profiles.db'}" if request.param == "sqlite" else \
         request.getfixturevalue("postgres_url")
@@ -197,7 +198,8 @@ def test_sensitive_columns_are_encrypted_at_rest(tmp_path: Path) -> None:
         if (tmp_path / "p.db-wal").exists() else (tmp_path / "p.db").read_bytes()
     assert b"secret.person" not in raw and b"cabin" not in raw
     assert KEY not in repr(FieldCipher(KEY))
-    other = SqlProfileStore(make_engine(url), FieldCipher("another-key-0123456789abcdef"))
+    other = SqlProfileStore(make_engine(url), FieldCipher("another-key-0123456789abcdef"),
+                            FixedClock(T0))
     assert other.find("email", "secret.person@example.com") is None
     _dispose(store, other)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from retrieval.embedders import HashEmbedder
 from retrieval.index_store import IndexError_, build_index, check_index, load_retriever
 from retrieval.ingest import DuplicatePolicy, deduplicate, ingest, load_tickets
 from retrieval.preprocess import SimplePreprocessor
+from shopdesk.clock import FixedClock
+from tests.conftest import NOW
+
+CLOCK = FixedClock(NOW)
 
 CORPUS = """id,question,answer,category,tags,product,source,date
 a1,How long do refunds take?,Refunds take up to 10 working days.,returns,,,faq,2024-01-01
@@ -30,7 +35,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def build(corpus: Path, target: Path):  # type: ignore[no-untyped-def]
-    return build_index([corpus], target, SimplePreprocessor(), HashEmbedder(), progress=False)
+    return build_index([corpus], target, SimplePreprocessor(), HashEmbedder(), CLOCK, progress=False)
 
 
 def test_ingest_redacts_and_deduplicates(corpus: Path) -> None:
@@ -105,7 +110,7 @@ def test_a_failed_build_leaves_the_old_index_in_place(corpus: Path, tmp_path: Pa
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        build_index([corpus], folder, SimplePreprocessor(), Exploding(), progress=False)
+        build_index([corpus], folder, SimplePreprocessor(), Exploding(), CLOCK, progress=False)
     assert (folder / "manifest.json").read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     check_index(folder, [corpus])
@@ -133,7 +138,6 @@ def test_answer_action_on_an_in_memory_hybrid_index(corpus: Path, tmp_path: Path
                                                      services) -> None:  # type: ignore[no-untyped-def]
     from actions.support import ActionAnswerQuestion
     from retrieval.answering import QuestionAnswerer
-    from shopdesk.composition import Services
     from tests.conftest import make_tracker
     from tests.helpers import run_action, texts
 
@@ -141,7 +145,7 @@ def test_answer_action_on_an_in_memory_hybrid_index(corpus: Path, tmp_path: Path
     build(corpus, folder)
     retriever = load_retriever(folder, SimplePreprocessor(), HashEmbedder(), [corpus])
     qa = QuestionAnswerer(retriever)
-    action = ActionAnswerQuestion(Services(services.settings, services.store, qa))
+    action = ActionAnswerQuestion(replace(services, qa=qa))
     text = texts(run_action(action, make_tracker("how do I wash a down jacket", "ask_question"))[0])
     assert "Gentle cycle" in text and "How do I wash a down jacket?" in text
     text = texts(run_action(action, make_tracker("zebra quantum xylophone", "ask_question"))[0])
