@@ -132,12 +132,15 @@ class DemoAge:
 
     def notice(self) -> str:
         """What ``make run`` prints when the README's table no longer matches the data."""
-        when = (f"seeded on {self.seeded_at:%d %b %Y} ({self.age_days} days ago)"
-                if self.seeded_at else "of unknown age")
+        when = f"{self.seeded_at:%d %b %Y}" if self.seeded_at else "an unknown day"
+        if self.age_days > self.holds_days:
+            head = (f"Note: the demo orders were seeded on {when} ({self.age_days} days ago); the "
+                    f"README's table holds for {self.holds_days} days after seeding.")
+        else:
+            head = f"Note: some demo orders no longer match the README's table (seeded on {when})."
         rows = "\n".join(f"    {b.order}: the table says '{b.promised}', the data shows '{b.actual}'"
                          for b in self.broken)
-        return (f"Note: the demo orders were {when}; the README's table assumes at most "
-                f"{self.holds_days} days.\n{rows}\n"
+        return (f"{head}\n{rows}\n"
                 "  Run `make reseed` to date the demo orders from today (customer profiles and "
                 "conversations are kept).")
 

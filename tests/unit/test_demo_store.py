@@ -146,3 +146,15 @@ def test_a_database_seeded_before_the_date_was_recorded_is_still_dated(tmp_path:
     age = demo_age(engine, _store(engine, FixedClock(NOW)))
     assert age is not None and age.age_days == 9 and age.stale
     engine.dispose()
+
+
+def test_a_row_changed_by_a_demo_conversation_is_reported_as_such(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    seed_database(engine, NOW)
+    store = _store(engine, FixedClock(NOW))
+    store.cancel("100236", DEMO_EMAIL)
+    age = demo_age(engine, store)
+    assert age is not None and [b.order for b in age.broken] == ["100236"]
+    assert "no longer match the README's table" in age.notice()
+    assert "'processing', the data shows 'cancelled'" in age.notice()
+    engine.dispose()
