@@ -14,18 +14,80 @@ product    no        product name or SKU the pair is about
 source     no        where the pair came from (``faq``, ``ticket``, ...)
 date       no        ISO date the answer was written
 =========  ========  ==========================================================
+
+Other column names that mean the same are mapped automatically, case and spaces ignored
+(``q``/``a``, ``Question``/``Answer``, ``title``/``body``, ``prompt``/``response``, … — see
+:data:`COLUMN_NAMES`). Without an ``id`` column each pair gets a stable id from a hash of its
+question. A file whose columns cannot be mapped is refused with the columns found and expected.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from shopdesk.errors import ShopdeskError
 
 MAX_FIELD_CHARS = 20_000
+
+# what each field may be called in a company's file (compared lower-case, without spaces/_/-)
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "qid", "faqid", "pairid", "questionid", "key"),
+    "question": ("question", "questions", "q", "query", "title", "prompt", "faq", "ask",
+                 "questiontext", "customerquestion", "input", "utterance"),
+    "answer": ("answer", "answers", "a", "response", "reply", "body", "solution",
+               "answertext", "agentanswer", "output", "content"),
+    "category": ("category", "topic", "section", "group", "intent", "categories"),
+    "tags": ("tags", "keywords", "labels"),
+    "product": ("product", "sku", "item"),
+    "source": ("source", "origin", "channel"),
+    "date": ("date", "updated", "updatedat", "modified", "lastupdated", "createdat", "created"),
+}
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.strip().lower())
+
+
+def map_columns(found: list[str], where: str) -> dict[str, str]:
+    """Our field -> the file's column, for the columns a file has.
+
+    Raises:
+        CorpusError: no question or answer column, or two columns that mean the same field.
+    """
+    mapping: dict[str, str] = {}
+    for field, names in COLUMN_NAMES.items():
+        matches = [c for c in found if _squash(c) in names]
+        if len(matches) > 1:
+            raise CorpusError(f"{where}: columns {', '.join(map(repr, matches))} all look like "
+                              f"the {field!r} column; rename all but one")
+        if matches:
+            mapping[field] = matches[0]
+    missing = [f for f in ("question", "answer") if f not in mapping]
+    if missing:
+        shown = ", ".join(repr(c) for c in found[:20]) or "none"
+        raise CorpusError(
+            f"{where}: no {' or '.join(missing)} column. Columns found: {shown}. Expected "
+            "'question' and 'answer' (or q/a, title/body, prompt/response, …), optionally "
+            "id, category, tags, product, source, date")
+    return mapping
+
+
+def _renamed(raw: dict[str, object], mapping: dict[str, str]) -> dict[str, object]:
+    return {field: raw.get(column) for field, column in mapping.items()}
+
+
+def _stable_id(stem: str, question: str, taken: set[str]) -> str:
+    base = f"{stem}-{hashlib.sha1(question.encode()).hexdigest()[:10]}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 class CorpusError(ShopdeskError):
@@ -93,14 +155,30 @@ def load_corpus(path: Path | str) -> list[QAPair]:
         raise CorpusError(f"{path}: cannot read: {e.strerror}") from e
     problems: list[str] = []
     pairs: list[QAPair] = []
+    generated: set[str] = set()
+
+    def add(raw: dict[str, object], mapping: dict[str, str], where: str) -> None:
+        row = _renamed(raw, mapping)
+        if "id" not in mapping and isinstance(row.get("question"), str | int | float):
+            question = " ".join(str(row["question"]).split())
+            row["id"] = _stable_id(path.stem, question, generated)
+            generated.add(str(row["id"]))
+        pair = _pair_from(row, where, problems)
+        if pair:
+            pairs.append(pair)
+
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(content.splitlines())
-        if not reader.fieldnames or not {"id", "question", "answer"} <= set(reader.fieldnames):
-            raise CorpusError(f"{path}:1: header must include id, question and answer")
+        try:
+            header = content.split("\n", 1)[0]
+            dialect = csv.Sniffer().sniff(header, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.DictReader(content.splitlines(), dialect=dialect)
+        if not reader.fieldnames:
+            raise CorpusError(f"{path}:1: no header row (expected question, answer, …)")
+        mapping = map_columns([c or "" for c in reader.fieldnames], f"{path}:1")
         for row in reader:
-            pair = _pair_from(row, f"{path}:{reader.line_num}", problems)
-            if pair:
-                pairs.append(pair)
+            add(row, mapping, f"{path}:{reader.line_num}")
     elif path.suffix.lower() in {".jsonl", ".ndjson"}:
         for number, line in enumerate(content.splitlines(), 1):
             if not line.strip():
@@ -113,9 +191,12 @@ def load_corpus(path: Path | str) -> list[QAPair]:
             if not isinstance(raw, dict):
                 problems.append(f"{path}:{number}: each line must be a JSON object")
                 continue
-            pair = _pair_from(raw, f"{path}:{number}", problems)
-            if pair:
-                pairs.append(pair)
+            try:
+                mapping = map_columns([str(k) for k in raw], f"{path}:{number}")
+            except CorpusError as e:
+                problems.append(str(e))
+                continue
+            add(raw, mapping, f"{path}:{number}")
     else:
         raise CorpusError(f"{path}: unknown corpus type; use .csv or .jsonl")
     seen: dict[str, int] = {}

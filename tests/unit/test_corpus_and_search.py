@@ -25,7 +25,8 @@ def test_bad_rows_are_reported_with_file_and_line(tmp_path) -> None:  # type: ig
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("qa.jsonl", '{"id": "a", "question": "q", "answer": "a"}\nnot json\n[1]\n', "not valid JSON"),
-    ("qa.csv", "question,answer\nq,a\n", "header must include id"),
+    ("qa.csv", "foo,bar\nq,a\n", "no question or answer column. Columns found: 'foo', 'bar'"),
+    ("qa.csv", "question,title,answer\nq,t,a\n", "'question', 'title' all look like the 'question'"),
     ("qa.txt", "whatever", "unknown corpus type"),
     ("qa.csv", "id,question,answer\n", "has no Q&A pairs"),
 ])
@@ -56,3 +57,26 @@ def test_answer_bands() -> None:
     qa = QuestionAnswerer(KeywordRetriever(load_corpus(FAQ)))
     assert qa.answer("is there a student discount").decision is Decision.ANSWER
     assert qa.answer("what is the capital of peru").decision is Decision.NO_ANSWER
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("faq.csv", "q,a\nHow do I reset my PIN?,Use the app's settings.\n"),
+    ("faq.csv", "Question;Answer;Topic\nHow do I reset my PIN?;Use the app's settings.;cards\n"),
+    ("faq.csv", "FAQ ID\tQuestion Text\tAnswer Text\nk1\tHow do I reset my PIN?\tUse the app's "
+                "settings.\n"),
+    ("faq.jsonl", '{"prompt": "How do I reset my PIN?", "response": "Use the app\'s settings."}\n'),
+])
+def test_differently_named_columns_are_mapped(tmp_path, name: str, content: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    [pair] = load_corpus(path)
+    assert (pair.question, pair.answer) == ("How do I reset my PIN?", "Use the app's settings.")
+    assert pair.id
+    assert load_corpus(path)[0].id == pair.id  # stable across loads
+
+
+def test_generated_ids_are_unique_for_repeated_questions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "faq.csv"
+    path.write_text("question,answer\nSame?,One.\nSame?,Two.\n", encoding="utf-8")
+    first, second = load_corpus(path)
+    assert first.id != second.id
