@@ -14,6 +14,7 @@ from pathlib import Path
 
 from retrieval.corpus import CorpusError
 from retrieval.index_store import IndexError_, build_index, check_index
+from retrieval.ingest import IngestReport
 from shopdesk.clock import system_clock
 from shopdesk.settings import Settings
 
@@ -41,10 +42,17 @@ def ensure_index(settings: Settings, sources: list[Path] | None = None, quiet: b
     report = build_index(sources, folder, SpacyPreprocessor(), MiniLmEmbedder(), system_clock,
                          progress=not quiet)
     if not quiet:
-        print(f"• Indexed {len(report.pairs)} pairs from {report.read} read "
-              f"({report.exact_duplicates} exact and {report.near_duplicates} near duplicates "
-              f"dropped, {report.redacted} with personal data redacted)", flush=True)
+        print(f"• {build_summary(report)}", flush=True)
     return folder
+
+
+def build_summary(report: IngestReport) -> str:
+    """What a build kept, and exactly what it left out and why."""
+    lines = [f"Indexed {len(report.pairs)} pairs from {report.read} read; "
+             f"{len(report.dropped)} left out as repeats of another pair (same question and same "
+             f"answer), {report.redacted} with personal data redacted"]
+    lines += [f"    left out {d.id}: {d.reason} as {d.kept}" for d in report.dropped]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             sources = args.sources or [settings.qa_corpus]
             report = build_index(sources, index_dir(settings), SpacyPreprocessor(),
                                  MiniLmEmbedder(), system_clock)
-            print(f"Indexed {len(report.pairs)} pairs into {index_dir(settings)}")
+            print(f"{build_summary(report)}\nIndex written to {index_dir(settings)}")
         elif args.command == "check":
             manifest = check_index(index_dir(settings), [settings.qa_corpus])
             print(f"OK: {manifest['pairs']} pairs, built {manifest['built_at']}")

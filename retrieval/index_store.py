@@ -116,6 +116,7 @@ def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Prepr
             "read": report.read,
             "exact_duplicates": report.exact_duplicates,
             "near_duplicates": report.near_duplicates,
+            "dropped": [dataclasses.asdict(d) for d in report.dropped],
             "redacted_pairs": report.redacted,
             "built_at": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "build_seconds": round(time.monotonic() - started, 2),

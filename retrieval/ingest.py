@@ -28,10 +28,19 @@ _NORMAL = re.compile(r"[a-z0-9]+")
 
 
 class DuplicatePolicy(StrEnum):
-    """Which pair survives when two questions are the same or nearly the same."""
+    """Which pair survives when two pairs say the same thing (same question, same answer)."""
 
-    KEEP_NEWEST = "keep_newest"  # agents' newer answers supersede old ones
+    KEEP_NEWEST = "keep_newest"  # the newer wording of the answer is kept
     KEEP_FIRST = "keep_first"
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A pair left out of the index, and why: it repeats ``kept`` (question and answer)."""
+
+    id: str
+    kept: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class IngestReport:
     exact_duplicates: int
     near_duplicates: int
     redacted: int
+    dropped: tuple[Dropped, ...] = ()
 
 
 def load_tickets(path: Path) -> list[QAPair]:
@@ -103,37 +113,50 @@ def _redact_pair(pair: QAPair) -> QAPair:
     return dataclasses.replace(pair, question=redact(pair.question), answer=redact(pair.answer))
 
 
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
 def deduplicate(pairs: list[QAPair], policy: DuplicatePolicy, near: float = 0.85
-                ) -> tuple[list[QAPair], int, int]:
-    """Drop exact and near-duplicate questions (word-set Jaccard >= ``near``)."""
+                ) -> tuple[list[QAPair], list[Dropped]]:
+    """Drop pairs that repeat another pair: the same or a nearly the same question (word-set
+    Jaccard >= ``near``) **and** the same or nearly the same answer. Questions that look alike
+    but are answered differently are all kept: each answer stays reachable.
+
+    Returns:
+        the kept pairs (in the policy's order) and what was dropped, naming the pair kept.
+    """
     ordered = list(pairs)
     if policy is DuplicatePolicy.KEEP_NEWEST:
         ordered.sort(key=lambda p: p.date or "", reverse=True)
     kept: list[QAPair] = []
-    seen_exact: set[str] = set()
-    word_sets: list[frozenset[str]] = []
+    questions: list[frozenset[str]] = []
+    answers: list[frozenset[str]] = []
     postings: dict[str, list[int]] = defaultdict(list)
-    exact = near_count = 0
+    dropped: list[Dropped] = []
     for pair in ordered:
-        key = _key(pair.question)
-        if key in seen_exact:
-            exact += 1
-            continue
-        words = frozenset(key.split())
+        q_key, a_key = _key(pair.question), _key(pair.answer)
+        words, answer_words = frozenset(q_key.split()), frozenset(a_key.split())
         candidates: set[int] = set()
         for word in words:
             candidates.update(postings.get(word, ())[:200])
-        if words and any(
-            len(words & word_sets[i]) / len(words | word_sets[i]) >= near for i in candidates
-        ):
-            near_count += 1
+        twin = None
+        for i in sorted(candidates):
+            same_q = _jaccard(words, questions[i])
+            if same_q >= near and _jaccard(answer_words, answers[i]) >= near:
+                twin = (i, same_q)
+                break
+        if twin is not None:
+            i, same_q = twin
+            how = "the same question" if same_q == 1.0 else f"a near-identical question ({same_q:.2f})"
+            dropped.append(Dropped(pair.id, kept[i].id, f"{how} with the same answer"))
             continue
-        seen_exact.add(key)
         for word in words:
             postings[word].append(len(kept))
-        word_sets.append(words)
+        questions.append(words)
+        answers.append(answer_words)
         kept.append(pair)
-    return kept, exact, near_count
+    return kept, dropped
 
 
 def ingest(sources: Iterable[Path | str],
@@ -150,5 +173,6 @@ def ingest(sources: Iterable[Path | str],
         raise CorpusError("no Q&A pairs in the given sources")
     redacted = [_redact_pair(p) for p in raw]
     changed = sum(1 for a, b in zip(raw, redacted, strict=True) if a != b)
-    kept, exact, near_count = deduplicate(redacted, policy)
-    return IngestReport(tuple(kept), len(raw), exact, near_count, changed)
+    kept, dropped = deduplicate(redacted, policy)
+    exact = sum(1 for d in dropped if d.reason.startswith("the same question"))
+    return IngestReport(tuple(kept), len(raw), exact, len(dropped) - exact, changed, tuple(dropped))

@@ -11,7 +11,7 @@ import pytest
 from retrieval.corpus import CorpusError, QAPair
 from retrieval.embedders import HashEmbedder
 from retrieval.index_store import IndexError_, build_index, check_index, load_retriever
-from retrieval.ingest import DuplicatePolicy, deduplicate, ingest, load_tickets
+from retrieval.ingest import Dropped, DuplicatePolicy, deduplicate, ingest, load_tickets
 from retrieval.preprocess import SimplePreprocessor
 from shopdesk.clock import FixedClock
 from tests.conftest import NOW
@@ -41,8 +41,8 @@ def build(corpus: Path, target: Path):  # type: ignore[no-untyped-def]
 def test_ingest_redacts_and_deduplicates(corpus: Path) -> None:
     report = ingest([corpus])
     ids = {p.id for p in report.pairs}
-    assert report.read == 5 and report.exact_duplicates == 1
-    assert "a1" in ids and "a3" not in ids  # the newer answer wins
+    assert report.read == 5 and report.dropped == ()
+    assert {"a1", "a3"} <= ids  # the same question answered differently: both stay reachable
     klarna = next(p for p in report.pairs if p.id == "a4")
     assert "07700" not in klarna.answer and "[PHONE]" in klarna.answer
 
@@ -50,8 +50,20 @@ def test_ingest_redacts_and_deduplicates(corpus: Path) -> None:
 def test_near_duplicates_keep_the_first_when_asked() -> None:
     pairs = [QAPair("x", "can I pay with klarna at checkout", "yes", date="2020"),
              QAPair("y", "can I pay with klarna at the checkout", "yes!", date="2024")]
-    kept, exact, near = deduplicate(pairs, DuplicatePolicy.KEEP_FIRST)
-    assert [p.id for p in kept] == ["x"] and (exact, near) == (0, 1)
+    kept, dropped = deduplicate(pairs, DuplicatePolicy.KEEP_FIRST)
+    assert [p.id for p in kept] == ["x"]
+    assert dropped == [Dropped("y", "x", "a near-identical question (0.88) with the same answer")]
+    kept, dropped = deduplicate(pairs, DuplicatePolicy.KEEP_NEWEST)
+    assert [p.id for p in kept] == ["y"] and [d.id for d in dropped] == ["x"]
+
+
+def test_near_duplicate_questions_with_their_own_answers_are_all_kept() -> None:
+    pairs = [QAPair("p1", "How do I change my password?", "Open Settings, then Security."),
+             QAPair("p2", "How do I change my password", "Ask your administrator to reset it."),
+             QAPair("p3", "How do I change my password?", "Open Settings, then Security.")]
+    kept, dropped = deduplicate(pairs, DuplicatePolicy.KEEP_FIRST)
+    assert [p.id for p in kept] == ["p1", "p2"]
+    assert dropped == [Dropped("p3", "p1", "the same question with the same answer")]
 
 
 def test_ticket_transcripts_become_pairs(tmp_path: Path) -> None:
@@ -73,7 +85,7 @@ def test_build_then_search(corpus: Path, tmp_path: Path) -> None:
     build(corpus, folder)
     retriever = load_retriever(folder, SimplePreprocessor(), HashEmbedder(), [corpus])
     hits = retriever.search("how long do refunds take", k=3)
-    assert hits[0].pair.id == "a1"
+    assert {hits[0].pair.id, hits[1].pair.id} == {"a1", "a3"}  # both answers are reachable
     assert all(0.0 <= h.score <= 1.0 for h in hits)
     assert hits[0].score > hits[-1].score
     for odd in ("", "   ", "the of and", "😀", "x" * 100_000, "<b>'; DROP TABLE x;--"):
