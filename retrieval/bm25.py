@@ -85,6 +85,28 @@ class SparseBm25Leg:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def coverage(self, terms: list[str], docs: np.ndarray) -> np.ndarray:
+        """For each document in ``docs``: the idf-weighted share of ``terms`` it contains
+        (0 … 1; the same on any corpus, unlike a raw BM25 score)."""
+        out = np.zeros(len(docs), dtype=np.float64)
+        if self._bm25 is None or not terms or len(docs) == 0:
+            return out
+        vocab = self._bm25.vocab_dict
+        matrix = self._bm25.scores
+        indptr, indices = matrix["indptr"], matrix["indices"]
+        n = max(self._n, 1)
+        total = 0.0
+        for term in dict.fromkeys(terms):
+            token = vocab.get(term)
+            containing = indices[indptr[token]:indptr[token + 1]] if token is not None else ()
+            df = len(containing)
+            # a term no pair uses weighs like the rarest: the query asks for something absent
+            weight = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+            total += weight
+            if df:
+                out += weight * np.isin(docs, containing)
+        return out / total if total > 0 else out
+
     def save(self, folder: Path) -> None:
         assert self._bm25 is not None
         self._bm25.save(str(folder))

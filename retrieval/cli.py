@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from retrieval.corpus import CorpusError
 from retrieval.index_store import IndexError_, build_index, check_index
 from retrieval.ingest import IngestReport
 from shopdesk.clock import system_clock
+from shopdesk.errors import ShopdeskError
 from shopdesk.settings import Settings
 
 
@@ -83,12 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "eval":
             from retrieval.run_eval import run_evaluation
 
-            run_evaluation(settings)
+            run_evaluation(settings, system_clock)
         elif args.command == "bench":
             from retrieval.benchmark import run_benchmark
 
             run_benchmark([int(s) for s in args.sizes.split(",")], args.queries)
-    except (CorpusError, IndexError_) as e:
+    except ShopdeskError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -14,6 +14,8 @@ from typing import Protocol
 import numpy as np
 
 MAX_CHARS = 2_000
+LONG_TOKENS = 256  # question + answer documents: the model's own limit (queries use 128)
+LONG_CHARS = 4_000
 
 
 class Embedder(Protocol):
@@ -22,16 +24,18 @@ class Embedder(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64,
-               progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
+               long: bool = False) -> np.ndarray:
+        """Vectors for ``texts``; ``long`` reads further into long documents (slower)."""
+        ...
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector, on the fastest path the embedder has."""
         ...
 
 
-def _clip(texts: Sequence[str]) -> list[str]:
-    return [(t if isinstance(t, str) else "")[:MAX_CHARS] or " " for t in texts]
+def _clip(texts: Sequence[str], limit: int = MAX_CHARS) -> list[str]:
+    return [(t if isinstance(t, str) else "")[:limit] or " " for t in texts]
 
 
 class MiniLmEmbedder:
@@ -89,13 +93,19 @@ class MiniLmEmbedder:
             model.half()
         self._model = model
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64,
-               progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
+               long: bool = False) -> np.ndarray:
         self.warm_up()
         assert self._model is not None
-        vectors = self._model.encode(_clip(texts), batch_size=batch_size,
-                                     show_progress_bar=progress, convert_to_numpy=True,
-                                     normalize_embeddings=True)
+        model = self._model
+        previous = model.max_seq_length
+        model.max_seq_length = LONG_TOKENS if long else previous
+        try:
+            vectors = model.encode(_clip(texts, LONG_CHARS if long else MAX_CHARS),
+                                   batch_size=batch_size, show_progress_bar=progress,
+                                   convert_to_numpy=True, normalize_embeddings=True)
+        finally:
+            model.max_seq_length = previous
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -116,8 +126,8 @@ class HashEmbedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64,
-               progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
+               long: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(_clip(texts)):
             for token in re.findall(r"[a-z0-9]+", text.lower()):

@@ -3,9 +3,11 @@
 An index is a folder::
 
     manifest.json   format version, checksum of the corpus inputs, models, counts, file hashes
-    pairs.jsonl     the redacted, de-duplicated Q&A pairs
-    bm25/           bm25s matrices
-    embeddings.npy  corpus embeddings (float32, L2-normalised)
+    pairs.jsonl          the redacted, de-duplicated Q&A pairs
+    bm25/                bm25s matrices over question (twice) + answer terms
+    bm25_question/       bm25s matrices over question terms (which query terms a question has)
+    embeddings.npy       question embeddings (float32, L2-normalised)
+    embeddings_pair.npy  question + answer embeddings
 
 It is built in a temporary folder next to the target and swapped in with renames,
 so a crash never leaves a half-written index. Loading refuses an index whose format,
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -29,13 +32,16 @@ from retrieval.bm25 import SparseBm25Leg
 from retrieval.corpus import QAPair
 from retrieval.dense import DenseIndex
 from retrieval.embedders import Embedder
-from retrieval.hybrid import Calibration, FusionConfig, HybridRetriever
+from retrieval.features import IndexStats
+from retrieval.hybrid import FusionConfig, HybridRetriever, pair_text
 from retrieval.ingest import DuplicatePolicy, IngestReport, ingest
 from retrieval.preprocess import Preprocessor
+from retrieval.scoring import RelevanceModel
 from shopdesk.clock import Clock
 from shopdesk.errors import ShopdeskError
 
-FORMAT_VERSION = 1
+logger = logging.getLogger(__name__)
+FORMAT_VERSION = 2
 REBUILD = "rebuild it with `make index` (or `.venv/bin/python -m retrieval.cli build`)"
 TUNING_FILE = Path(__file__).resolve().parent / "tuning.json"
 
@@ -61,15 +67,20 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_tuning() -> tuple[FusionConfig, Calibration, dict]:
-    """Fusion settings and calibration chosen on the development queries (``make eval``)."""
+def load_tuning() -> tuple[FusionConfig, RelevanceModel, dict]:
+    """The candidate settings, relevance model and answer bands fitted by ``make eval`` on the
+    development queries of the tuning corpora (hand-set defaults if it was never run)."""
     if not TUNING_FILE.is_file():
-        return FusionConfig(), Calibration(), {}
-    data = json.loads(TUNING_FILE.read_text())
-    fusion = FusionConfig(**data.get("fusion", {}))
-    cal = data.get("calibration", {})
-    calibration = Calibration(tuple(cal["coef"]), cal["intercept"]) if cal else Calibration()
-    return fusion, calibration, data.get("thresholds", {})
+        return FusionConfig(), RelevanceModel(), {}
+    try:
+        data = json.loads(TUNING_FILE.read_text())
+        fusion = FusionConfig(**data.get("fusion", {}))
+        model = RelevanceModel.from_json(data["model"])
+        return fusion, model, dict(data.get("thresholds", {}))
+    except (ValueError, KeyError, TypeError) as e:
+        logger.warning("%s is unusable (%s); using the built-in relevance model until "
+                       "`make eval` fits it again", TUNING_FILE, e)
+        return FusionConfig(), RelevanceModel(), {}
 
 
 def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Preprocessor,
@@ -89,18 +100,27 @@ def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Prepr
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        texts = [f"{p.question}" for p in pairs]
-        terms = list(tqdm(preprocessor.terms_many(f"{p.question} {p.question} {p.answer}"
-                                                 for p in pairs),
-                          total=len(pairs), desc="BM25 terms", disable=not progress,
-                          unit="pair"))
+        texts = [p.question for p in pairs]
+        question_terms = list(tqdm(preprocessor.terms_many(texts), total=len(pairs),
+                                   desc="terms: questions", disable=not progress, unit="pair"))
+        answer_terms = list(tqdm(preprocessor.terms_many(p.answer for p in pairs),
+                                 total=len(pairs), desc="terms: answers", disable=not progress,
+                                 unit="pair"))
         bm25 = SparseBm25Leg()
-        bm25.index(terms)
+        bm25.index([q + q + a for q, a in zip(question_terms, answer_terms, strict=True)])
         bm25.save(tmp / "bm25")
+        in_questions = SparseBm25Leg()
+        in_questions.index(question_terms)
+        in_questions.save(tmp / "bm25_question")
         if progress:
-            print(f"Embedding {len(texts)} questions with {embedder.name}...", flush=True)
-        vectors = embedder.encode(texts, batch_size=64, progress=progress)
-        np.save(tmp / "embeddings.npy", vectors)
+            print(f"Embedding {len(texts)} questions, then each question with its answer, "
+                  f"with {embedder.name}...", flush=True)
+        question_vectors = embedder.encode(texts, batch_size=64, progress=progress)
+        pair_vectors = embedder.encode([pair_text(p) for p in pairs], batch_size=32,
+                                       progress=progress, long=True)
+        np.save(tmp / "embeddings.npy", question_vectors)
+        np.save(tmp / "embeddings_pair.npy", pair_vectors)
+        stats = IndexStats.measure(question_vectors, pair_vectors)
         with open(tmp / "pairs.jsonl", "w", encoding="utf-8") as f:
             for pair in pairs:
                 f.write(json.dumps(dataclasses.asdict(pair), ensure_ascii=False) + "\n")
@@ -118,6 +138,7 @@ def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Prepr
             "near_duplicates": report.near_duplicates,
             "dropped": [dataclasses.asdict(d) for d in report.dropped],
             "redacted_pairs": report.redacted,
+            "stats": dataclasses.asdict(stats),
             "built_at": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "build_seconds": round(time.monotonic() - started, 2),
             "files": files,
@@ -176,11 +197,17 @@ def load_retriever(folder: Path, preprocessor: Preprocessor, embedder: Embedder,
             raw["tags"] = tuple(raw.get("tags") or ())
             pairs.append(QAPair(**raw))
         vectors = np.load(Path(folder) / "embeddings.npy")
+        pair_vectors = np.load(Path(folder) / "embeddings_pair.npy")
         bm25 = SparseBm25Leg.load(Path(folder) / "bm25")
+        in_questions = SparseBm25Leg.load(Path(folder) / "bm25_question")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexError_(f"cannot read the index in {folder} ({e}); {REBUILD}") from e
-    if len(vectors) != len(pairs):
+    if not len(vectors) == len(pair_vectors) == len(pairs):
         raise IndexError_(f"the index in {folder} is inconsistent; {REBUILD}")
-    fusion, calibration, _ = load_tuning()
-    return HybridRetriever(pairs, preprocessor, bm25, embedder, DenseIndex(vectors), fusion,
-                           calibration)
+    try:
+        stats = IndexStats(**manifest["stats"])
+    except (KeyError, TypeError) as e:
+        raise IndexError_(f"the index in {folder} has no corpus statistics; {REBUILD}") from e
+    fusion, model, _ = load_tuning()
+    return HybridRetriever(pairs, preprocessor, bm25, in_questions, embedder,
+                           DenseIndex(vectors), DenseIndex(pair_vectors), model, fusion, stats)

@@ -1,219 +1,309 @@
-"""The evaluation command: tune on dev, report on test, print a table, save a plot."""
+"""`make eval`: every corpus × every system in one table, fitted on development queries only.
+
+Corpora (``training_data/qa``): our demo store's, and third-party FAQs written by other
+companies (``external/corpora.json``). A corpus has the role ``tune`` or ``holdout``:
+
+* tuning corpora give their development queries (ours: ``queries_dev.jsonl``; a third-party
+  one: a fixed half of its queries, chosen by a hash of the query id) to fit the relevance
+  model, the answer bands and the comparison fusion; their other queries are reported;
+* a hold-out corpus is never used to fit or choose anything; all its queries are reported,
+  apart from the others.
+
+Before anything runs, the queries are checked against ``queries.sha256`` (frozen before any
+tuning). A leave-one-corpus-out row refits everything without each tuning corpus and scores
+that corpus, so every tuning corpus is also seen once as an unseen one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from retrieval.embedders import MiniLmEmbedder
 from retrieval.evaluate import (
+    KINDS,
+    NAMES,
+    SYSTEMS,
+    Bands,
+    LabelledQuery,
     QueryLegs,
-    decision_accuracy,
-    fit_calibration,
+    choose_bands,
+    decisions,
+    fit_model,
     load_queries,
-    metrics,
-    ranking,
+    outcomes,
+    query_legs,
+    ranking_metrics,
 )
 from retrieval.hybrid import FusionConfig, HybridRetriever
-from retrieval.index_store import TUNING_FILE, inputs_checksum, load_retriever
-from retrieval.preprocess import SpacyPreprocessor
+from retrieval.index_store import (
+    TUNING_FILE,
+    IndexError_,
+    build_index,
+    check_index,
+    inputs_checksum,
+    load_retriever,
+)
+from retrieval.scoring import RelevanceModel
+from shopdesk.clock import Clock
+from shopdesk.errors import ShopdeskError
 from shopdesk.settings import PROJECT_ROOT, Settings
 
 QA = PROJECT_ROOT / "training_data/qa"
+EXTERNAL = QA / "external"
+FROZEN = QA / "queries.sha256"
 REPORTS = PROJECT_ROOT / "reports"
-CANDIDATES = 100
-WEIGHTS = [round(w, 2) for w in np.arange(0.0, 1.0001, 0.05)]
-RRF_KS = [1, 5, 10, 20, 40, 60, 100]
+CANDIDATES = 50
+MAX_WRONG_ON_DEV = 0.04  # the bands keep wrong direct answers at or under 4 % of dev queries
+GOALS = {"hit@1": 0.75, "MRR@10": 0.82, "no-answer acc.": 0.85}
+GOAL_WRONG = 0.05
+COLUMNS = ("hit@1", "MRR@10", "nDCG@10", "no-answer acc.", "wrong direct", "right direct",
+           "right reply")
 
 
-def _legs(retriever: HybridRetriever, path: Path, label: str) -> list[QueryLegs]:
-    queries = load_queries(path)
-    return [QueryLegs(q, retriever.legs(q.query, CANDIDATES))
-            for q in tqdm(queries, desc=f"{label} queries", unit="q")]
+class EvaluationError(ShopdeskError):
+    pass
 
 
-def _score(retriever: HybridRetriever, data: list[QueryLegs], leg: str,
-           config: FusionConfig | None = None) -> dict[str, float]:
-    return metrics([ranking(retriever, q, leg, config) for q in data], [q.query for q in data])
+@dataclass
+class EvalCorpus:
+    name: str
+    faq: Path
+    role: str  # "tune" or "holdout"
+    domain: str
+    dev: list[LabelledQuery]
+    test: list[LabelledQuery]
 
 
-def _leg_threshold(data: list[QueryLegs], leg: str) -> tuple[float, float]:
-    """Best threshold on a single leg's top score for the has-answer decision, and accuracy."""
-    tops = []
-    for q in data:
-        scores = q.legs.bm25 if leg == "bm25" else q.legs.dense
-        tops.append((float(scores.max()) if scores.size else 0.0, bool(q.query.relevant)))
-    best = (0.0, 0.0)
-    for threshold in sorted({t for t, _ in tops}):
-        accuracy = sum((t >= threshold) == has for t, has in tops) / len(tops)
-        best = max(best, (accuracy, threshold))
-    return best[1], best[0]
+def check_frozen() -> None:
+    """Refuse to evaluate on queries that changed since they were frozen."""
+    if not FROZEN.is_file():
+        raise EvaluationError(f"{FROZEN} is missing: the labelled queries must be frozen")
+    for line in FROZEN.read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        path = QA / name
+        actual = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if actual != digest:
+            raise EvaluationError(f"{path} changed since the queries were frozen "
+                                  f"({FROZEN}); queries are never edited after tuning started")
 
 
-def _leg_accuracy(data: list[QueryLegs], leg: str, threshold: float) -> float:
-    hits = 0
-    for q in data:
-        scores = q.legs.bm25 if leg == "bm25" else q.legs.dense
-        top = float(scores.max()) if scores.size else 0.0
-        hits += (top >= threshold) == bool(q.query.relevant)
-    return hits / len(data)
+def _half(query: LabelledQuery) -> str:
+    return "dev" if hashlib.sha1(query.id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def run_evaluation(settings: Settings) -> dict:
-    from retrieval.cli import ensure_index
+def corpora() -> list[EvalCorpus]:
+    out = [EvalCorpus("pinecrest (ours)", QA / "faq.csv", "tune", "outdoor clothing retail",
+                      load_queries(QA / "queries_dev.jsonl"),
+                      load_queries(QA / "queries_test.jsonl"))]
+    registry = json.loads((EXTERNAL / "corpora.json").read_text())["corpora"]
+    for name, info in registry.items():
+        queries = load_queries(EXTERNAL / name / "queries.jsonl")
+        if info["role"] == "holdout":
+            dev, test = [], queries
+        else:
+            dev = [q for q in queries if _half(q) == "dev"]
+            test = [q for q in queries if _half(q) == "test"]
+        out.append(EvalCorpus(name, EXTERNAL / name / "faq.csv", info["role"], info["domain"],
+                              dev, test))
+    return out
 
+
+def _retriever(corpus: EvalCorpus, clock: Clock) -> HybridRetriever:
+    from retrieval.embedders import MiniLmEmbedder
+    from retrieval.preprocess import SpacyPreprocessor
+
+    folder = PROJECT_ROOT / "var/eval" / corpus.name.split()[0] / "index"
+    try:
+        check_index(folder, [corpus.faq])
+    except IndexError_:
+        print(f"• building the index of {corpus.name} ({corpus.faq})", flush=True)
+        build_index([corpus.faq], folder, SpacyPreprocessor(), MiniLmEmbedder(), clock)
+    return load_retriever(folder, SpacyPreprocessor(), MiniLmEmbedder(), [corpus.faq])
+
+
+@dataclass
+class Prepared:
+    corpus: EvalCorpus
+    dev: list[QueryLegs]
+    test: list[QueryLegs]
+
+
+def _prepare(corpus: EvalCorpus, clock: Clock) -> Prepared:
+    retriever = _retriever(corpus, clock)
+    legs = [query_legs(retriever, q, CANDIDATES)
+            for q in tqdm(corpus.dev + corpus.test, desc=f"{corpus.name}: queries", unit="q")]
+    return Prepared(corpus, legs[:len(corpus.dev)], legs[len(corpus.dev):])
+
+
+@dataclass
+class Fitted:
+    model: RelevanceModel
+    convex: FusionConfig
+    bands: dict[str, Bands]
+
+
+def fit_all(tuning: Sequence[Prepared]) -> Fitted:
+    """Everything that is chosen, chosen on the development queries of ``tuning`` only."""
+    model = fit_model([p.dev for p in tuning])
+    pooled = [q for p in tuning for q in p.dev]
+    weights = [round(w, 2) for w in np.arange(0.0, 1.0001, 0.05)]
+
+    def mean_ndcg(config: FusionConfig) -> float:
+        return float(np.mean([ranking_metrics(p.dev, outcomes(p.dev, "convex", config=config))
+                              ["nDCG@10"] for p in tuning]))
+
+    convex = max((FusionConfig("convex", weight=w) for w in weights),
+                 key=lambda c: (mean_ndcg(c), -abs(c.weight - 0.5)))
+    bands = {s: choose_bands(pooled, outcomes(pooled, s, model, convex), MAX_WRONG_ON_DEV)
+             for s in SYSTEMS}
+    return Fitted(model, convex, bands)
+
+
+def score(data: Sequence[QueryLegs], system: str, fitted: Fitted) -> dict[str, float]:
+    results = outcomes(data, system, fitted.model, fitted.convex)
+    return {**ranking_metrics(data, results), **decisions(data, results, fitted.bands[system])}
+
+
+def _row(label: str, m: dict[str, float]) -> str:
+    return f"| {label} | " + " | ".join(f"{m[c]:.3f}" for c in COLUMNS) + " |"
+
+
+def _mean(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {c: float(np.mean([r[c] for r in rows])) for c in COLUMNS}
+
+
+def run_evaluation(settings: Settings, clock: Clock) -> dict:
     started = time.monotonic()
-    folder = ensure_index(settings, [QA / "faq.csv"])
-    retriever = load_retriever(folder, SpacyPreprocessor(), MiniLmEmbedder())
-    dev = _legs(retriever, QA / "queries_dev.jsonl", "dev")
-    test = _legs(retriever, QA / "queries_test.jsonl", "test")
+    check_frozen()
+    prepared = [_prepare(c, clock) for c in corpora()]
+    tuning = [p for p in prepared if p.corpus.role == "tune"]
+    holdout = [p for p in prepared if p.corpus.role == "holdout"]
+    fitted = fit_all(tuning)
 
-    # --- tuning on dev only ---------------------------------------------------------------
-    convex_dev = {w: _score(retriever, dev, "hybrid", FusionConfig("convex", weight=w))["nDCG@10"]
-                  for w in WEIGHTS}
-    rrf_dev = {k: _score(retriever, dev, "hybrid", FusionConfig("rrf", rrf_k=k))["nDCG@10"]
-               for k in RRF_KS}
-    best_w = max(convex_dev, key=lambda w: (convex_dev[w], -abs(w - 0.5)))
-    best_k = max(rrf_dev, key=lambda k: (rrf_dev[k], -k))
-    convex_cfg = FusionConfig("convex", weight=best_w)
-    rrf_cfg = FusionConfig("rrf", rrf_k=best_k)
-    chosen = convex_cfg if convex_dev[best_w] >= rrf_dev[best_k] else rrf_cfg
-    calibration = fit_calibration(retriever, dev, chosen)
-    grid = [round(x, 2) for x in np.arange(0.05, 0.96, 0.05)]
-    best_thresholds, best_acc = (0.5, 0.3), -1.0
-    for answer_at in grid:
-        # the design keeps a middle band (offer three) at least 0.15 wide
-        for suggest_at in (g for g in grid if g <= answer_at - 0.15 + 1e-9):
-            _, _, utility = decision_accuracy(retriever, dev, chosen, calibration, answer_at,
-                                              suggest_at)
-            if utility > best_acc:
-                best_acc, best_thresholds = utility, (answer_at, suggest_at)
-    answer_at, suggest_at = best_thresholds
+    header = ("| corpus (queries) | system | " + " | ".join(COLUMNS) + " |\n"
+              "|---|---|" + "---:|" * len(COLUMNS))
+    lines = [header]
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    for p in prepared:
+        tag = "hold-out" if p.corpus.role == "holdout" else "tuning"
+        for system in SYSTEMS:
+            m = score(p.test, system, fitted)
+            results[(p.corpus.name, system)] = m
+            label = f"{p.corpus.name}, {tag} ({len(p.test)})"
+            name = f"**{NAMES[system]}**" if system == "ours" else NAMES[system]
+            lines.append(f"| {label} | {name} | " + " | ".join(f"{m[c]:.3f}" for c in COLUMNS)
+                         + " |")
 
-    # --- report on test -------------------------------------------------------------------
-    rows = []
-    for leg in ("bm25", "dense"):
-        threshold, _ = _leg_threshold(dev, leg)
-        rows.append((leg, _score(retriever, test, leg), _leg_accuracy(test, leg, threshold)))
-    for name, cfg in ((f"hybrid convex w={best_w}", convex_cfg),
-                      (f"hybrid RRF k={best_k}", rrf_cfg)):
-        binary, _, _ = decision_accuracy(retriever, test, cfg,
-                                         fit_calibration(retriever, dev, cfg), answer_at,
-                                         suggest_at)
-        rows.append((name + (" (chosen)" if cfg == chosen else ""),
-                     _score(retriever, test, "hybrid", cfg), binary))
-    _, whole_test, utility_test = decision_accuracy(retriever, test, chosen, calibration,
-                                                    answer_at, suggest_at)
-    direct = _direct_answers(retriever, test, chosen, calibration, answer_at)
+    # leave one tuning corpus out: fit on the others, score it as an unseen corpus
+    loco_lines = [header]
+    loco: list[dict[str, float]] = []
+    for left_out in tuning:
+        others = [p for p in tuning if p is not left_out]
+        refit = fit_all(others)
+        m = score(left_out.test, "ours", refit)
+        base = score(left_out.test, "pair", refit)
+        loco.append(m)
+        loco_lines.append(f"| {left_out.corpus.name} ({len(left_out.test)}) | ours, fitted "
+                          f"without it | " + " | ".join(f"{m[c]:.3f}" for c in COLUMNS) + " |")
+        loco_lines.append(f"| {left_out.corpus.name} ({len(left_out.test)}) | baseline, bands "
+                          f"without it | " + " | ".join(f"{base[c]:.3f}" for c in COLUMNS) + " |")
 
-    agreement = _bm25_agreement(retriever, test)
+    summary_lines = ["| corpora | system | " + " | ".join(COLUMNS) + " |",
+                     "|---|---|" + "---:|" * len(COLUMNS)]
+    groups = [("tuning corpora, mean of test parts", tuning)]
+    groups += [(f"hold-out: {p.corpus.name}", [p]) for p in holdout]
+    verdicts = []
+    for label, group in groups:
+        for system in ("pair", "ours"):
+            m = _mean([results[(p.corpus.name, system)] for p in group])
+            summary_lines.append(f"| {label} | {NAMES[system]} | "
+                                 + " | ".join(f"{m[c]:.3f}" for c in COLUMNS) + " |")
+        ours = _mean([results[(p.corpus.name, "ours")] for p in group])
+        base = _mean([results[(p.corpus.name, "pair")] for p in group])
+        met = [f"{k} {ours[k]:.3f} {'≥' if ours[k] >= v else '<'} {v}" for k, v in GOALS.items()]
+        met.append(f"wrong direct {ours['wrong direct']:.3f} "
+                   f"{'≤' if ours['wrong direct'] <= GOAL_WRONG else '>'} {GOAL_WRONG}")
+        ahead = [k for k in ("hit@1", "MRR@10", "no-answer acc.") if ours[k] > base[k]]
+        ahead += ["wrong direct"] if ours["wrong direct"] < base["wrong direct"] else []
+        verdicts.append(f"{label}: " + "; ".join(met)
+                        + f". Ahead of the baseline on: {', '.join(ahead) or 'nothing'}.")
+    loco_mean = _mean(loco)
+    verdicts.append("Leave-one-corpus-out, mean over the tuning corpora: "
+                    + ", ".join(f"{c} {loco_mean[c]:.3f}" for c in COLUMNS) + ".")
 
-    kinds = sorted({q.query.kind for q in test if q.query.relevant})
-    by_kind = {}
-    for kind in kinds:
-        subset = [q for q in test if q.query.kind == kind]
-        by_kind[kind] = (len(subset), _score(retriever, subset, "hybrid", chosen)["nDCG@10"],
-                         _score(retriever, subset, "dense")["nDCG@10"],
-                         _score(retriever, subset, "bm25")["nDCG@10"])
+    kind_lines = ["| query kind | n | baseline hit@1 | ours hit@1 |", "|---|---:|---:|---:|"]
+    every = [q for p in prepared for q in p.test]
+    for kind in KINDS[:-1]:
+        subset = [q for q in every if q.query.kind == kind and q.query.relevant]
+        if subset:
+            base = ranking_metrics(subset, outcomes(subset, "pair"))["hit@1"]
+            ours = ranking_metrics(subset, outcomes(subset, "ours", fitted.model))["hit@1"]
+            kind_lines.append(f"| {kind} | {len(subset)} | {base:.3f} | {ours:.3f} |")
 
-    header = ("| leg | nDCG@10 | MRR@10 | R@1 | R@5 | R@20 | no-answer acc. |\n"
-              "|---|---:|---:|---:|---:|---:|---:|")
-    lines = [header] + [
-        f"| {name} | {m['nDCG@10']:.3f} | {m['MRR@10']:.3f} | {m['R@1']:.3f} | {m['R@5']:.3f} "
-        f"| {m['R@20']:.3f} | {acc:.3f} |" for name, m, acc in rows]
-    kind_lines = ["| query kind | n | hybrid nDCG@10 | dense | bm25 |", "|---|---:|---:|---:|---:|"]
-    kind_lines += [f"| {k} | {n} | {h:.3f} | {d:.3f} | {b:.3f} |"
-                   for k, (n, h, d, b) in by_kind.items()]
-    best_single = max(rows[0][1]["nDCG@10"], rows[1][1]["nDCG@10"])
-    chosen_row = next(r for r in rows if "(chosen)" in r[0])
-    verdict = ("beats" if chosen_row[1]["nDCG@10"] > best_single else "does NOT beat")
-    summary = (
-        f"Test queries: {len(test)} ({sum(1 for q in test if q.query.relevant)} answerable); "
-        f"dev queries: {len(dev)}; corpus: {len(retriever.pairs)} pairs.\n"
-        f"Tuned on dev: convex w={best_w} (dev nDCG@10 {convex_dev[best_w]:.3f}), RRF k={best_k} "
-        f"(dev nDCG@10 {rrf_dev[best_k]:.3f}); chosen: {chosen.method}.\n"
-        f"The chosen hybrid {verdict} the best single leg on test nDCG@10 "
-        f"({chosen_row[1]['nDCG@10']:.3f} vs {best_single:.3f}).\n"
-        f"Reply decision (answer >= {answer_at}, offer top 3 >= {suggest_at}, else no answer): "
-        f"{whole_test:.3f} of test queries get a right reply; {direct[0]} of the "
-        f"{sum(1 for q in test if q.query.relevant)} answerable ones get a direct answer, "
-        f"{direct[1]} of which are right.\n"
-        f"bm25s vs rank-bm25 on the test queries: top-1 identical for {agreement[0]:.1%}, "
-        f"mean top-10 overlap {agreement[1]:.1%}.")
-    text = "\n".join([summary, "", *lines, "", *kind_lines])
+    band_text = ", ".join(f"{s}: answer ≥ {b.answer_at:.3f}, offer ≥ {b.suggest_at:.3f}"
+                          for s, b in fitted.bands.items())
+    intro = (f"Fitted on the development queries of {', '.join(p.corpus.name for p in tuning)} "
+             f"({sum(len(p.dev) for p in tuning)} queries); hold-out, never fitted on: "
+             f"{', '.join(p.corpus.name for p in holdout) or 'none'}. Candidates: top "
+             f"{CANDIDATES} of BM25, question cosine and pair cosine. Bands chosen on the pooled "
+             f"development queries for the most valuable replies (right direct answer or honest "
+             f"no-answer 1, right pair among three 0.5, wrong direct answer -1) with at most "
+             f"{MAX_WRONG_ON_DEV:.0%} wrong direct answers ({band_text}). Convex fusion weight "
+             f"(comparison): {fitted.convex.weight}.")
+    text = "\n".join([intro, "", "Goals:", *[f"- {v}" for v in verdicts], "",
+                      "### Summary", "", *summary_lines, "",
+                      "### Every corpus × every system (test queries)", "", *lines, "",
+                      "### Leave one tuning corpus out", "", *loco_lines, "",
+                      "### By query kind (answerable test queries of every corpus)", "",
+                      *kind_lines])
     print("\n" + text + "\n")
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "retrieval_eval.md").write_text(text + "\n")
-    _plot(rows, REPORTS / "retrieval_eval.png")
-    tuning = {
-        "fusion": {"method": chosen.method, "weight": chosen.weight, "rrf_k": chosen.rrf_k,
-                   "candidates": chosen.candidates},
-        "calibration": {"coef": list(calibration.coef), "intercept": calibration.intercept},
-        "thresholds": {"answer_at": answer_at, "suggest_at": suggest_at},
-        "tuned_on": {"corpus_checksum": inputs_checksum([QA / "faq.csv"]),
-                     "dev_queries": len(dev)},
+    _plot(prepared, results, REPORTS / "retrieval_eval.png")
+    tuning_data = {
+        "fusion": {"method": "convex", "weight": fitted.convex.weight, "rrf_k": 60.0,
+                   "candidates": CANDIDATES},
+        "model": fitted.model.to_json(),
+        "thresholds": {"answer_at": round(fitted.bands["ours"].answer_at, 4),
+                       "suggest_at": round(fitted.bands["ours"].suggest_at, 4)},
+        "tuned_on": {"corpora": [p.corpus.name for p in tuning],
+                     "dev_queries": sum(len(p.dev) for p in tuning),
+                     "holdout_never_used": [p.corpus.name for p in holdout],
+                     "corpus_checksums": {p.corpus.name: inputs_checksum([p.corpus.faq])
+                                          for p in tuning}},
     }
-    TUNING_FILE.write_text(json.dumps(tuning, indent=2) + "\n")
+    TUNING_FILE.write_text(json.dumps(tuning_data, indent=2) + "\n")
     print(f"Saved {REPORTS / 'retrieval_eval.md'}, {REPORTS / 'retrieval_eval.png'} and "
           f"{TUNING_FILE} in {time.monotonic() - started:.0f} s")
-    return tuning
+    return tuning_data
 
 
-def _direct_answers(retriever: HybridRetriever, data: list[QueryLegs], config: FusionConfig,
-                    calibration, answer_at: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    from retrieval.evaluate import top_features
-
-    given = right = 0
-    for q in data:
-        if not q.query.relevant:
-            continue
-        rows = top_features(retriever, q, config)
-        if rows and calibration.probability(rows[0][1]) >= answer_at:
-            given += 1
-            right += rows[0][0] in q.query.relevant
-    return given, right
-
-
-def _bm25_agreement(retriever: HybridRetriever, data: list[QueryLegs]) -> tuple[float, float]:
-    """How closely the bm25s leg ranks like rank-bm25's BM25Okapi on the same terms."""
-    from retrieval.bm25 import RankBm25Leg, top_k
-
-    pre = retriever.preprocessor
-    reference = RankBm25Leg()
-    reference.index(list(pre.terms_many(f"{p.question} {p.question} {p.answer}"
-                                        for p in retriever.pairs)))
-    same_top, overlap, counted = 0, 0.0, 0
-    for q in data:
-        terms = pre.terms(q.query.query)
-        a, _ = top_k(reference.scores(terms), 10)
-        b, _ = top_k(retriever.bm25.scores(terms), 10)
-        if a.size == 0 and b.size == 0:
-            continue
-        counted += 1
-        same_top += bool(a.size and b.size and a[0] == b[0])
-        overlap += len(set(a.tolist()) & set(b.tolist())) / max(len(a), len(b))
-    return same_top / max(counted, 1), overlap / max(counted, 1)
-
-
-def _plot(rows: list, path: Path) -> None:
+def _plot(prepared: Sequence[Prepared], results: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = ["nDCG@10", "MRR@10", "R@1", "R@5", "R@20"]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(rows)
-    for i, (leg, m, _) in enumerate(rows):
-        ax.bar(np.arange(len(names)) + i * width, [m[n] for n in names], width, label=leg)
-    ax.set_xticks(np.arange(len(names)) + width * (len(rows) - 1) / 2, names)
-    ax.set_ylim(0, 1)
-    ax.set_title("Retrieval on the test queries")
-    ax.legend(fontsize=8)
+    names = [p.corpus.name + (" (hold-out)" if p.corpus.role == "holdout" else "")
+             for p in prepared]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    width = 0.8 / len(SYSTEMS)
+    for ax, metric in zip(axes, ("hit@1", "right reply"), strict=True):
+        for i, system in enumerate(SYSTEMS):
+            values = [results[(p.corpus.name, system)][metric] for p in prepared]
+            ax.bar(np.arange(len(prepared)) + i * width, values, width, label=system)
+        ax.set_xticks(np.arange(len(prepared)) + width * (len(SYSTEMS) - 1) / 2, names,
+                      rotation=15, fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{metric} on the test queries")
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
