@@ -221,7 +221,7 @@ def run_evaluation(settings: Settings, clock: Clock) -> dict:
     groups += [(f"hold-out: {p.corpus.name}", [p]) for p in holdout]
     verdicts = []
     for label, group in groups:
-        for system in ("pair", "ours"):
+        for system in SYSTEMS:
             m = _mean([results[(p.corpus.name, system)] for p in group])
             summary_lines.append(f"| {label} | {NAMES[system]} | "
                                  + " | ".join(f"{m[c]:.3f}" for c in COLUMNS) + " |")
@@ -235,6 +235,8 @@ def run_evaluation(settings: Settings, clock: Clock) -> dict:
         verdicts.append(f"{label}: " + "; ".join(met)
                         + f". Ahead of the baseline on: {', '.join(ahead) or 'nothing'}.")
     loco_mean = _mean(loco)
+    summary_lines.append("| tuning corpora, each left out | ours, fitted without that corpus | "
+                         + " | ".join(f"{loco_mean[c]:.3f}" for c in COLUMNS) + " |")
     verdicts.append("Leave-one-corpus-out, mean over the tuning corpora: "
                     + ", ".join(f"{c} {loco_mean[c]:.3f}" for c in COLUMNS) + ".")
 
@@ -293,17 +295,18 @@ def _plot(prepared: Sequence[Prepared], results: dict, path: Path) -> None:
 
     names = [p.corpus.name + (" (hold-out)" if p.corpus.role == "holdout" else "")
              for p in prepared]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     width = 0.8 / len(SYSTEMS)
     for ax, metric in zip(axes, ("hit@1", "right reply"), strict=True):
         for i, system in enumerate(SYSTEMS):
             values = [results[(p.corpus.name, system)][metric] for p in prepared]
-            ax.bar(np.arange(len(prepared)) + i * width, values, width, label=system)
+            ax.bar(np.arange(len(prepared)) + i * width, values, width,
+                   label=NAMES[system] if ax is axes[0] else None)
         ax.set_xticks(np.arange(len(prepared)) + width * (len(SYSTEMS) - 1) / 2, names,
                       rotation=15, fontsize=8)
         ax.set_ylim(0, 1)
         ax.set_title(f"{metric} on the test queries")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
