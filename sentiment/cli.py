@@ -63,6 +63,21 @@ def _eval(extra: Path | None, artifact: Path = ARTIFACT_DIR) -> int:
     print(f"• Plot: {REPORTS / 'sentiment_eval.png'}")
     write_model_card(Manifest.read(artifact), text, examples, artifact)
     print(f"• Model card: {artifact / 'MODEL_CARD.md'}")
+    return _tone(artifact)
+
+
+def _tone(artifact: Path = ARTIFACT_DIR) -> int:
+    """The tone checks on the labelled conversations, with the shipped model."""
+    from sentiment.model import TransformerSentiment
+    from sentiment.service import SentimentService
+    from sentiment.tone_eval import evaluate_tone, tone_table
+
+    print("• Tone on the labelled first messages and conversations …", flush=True)
+    text = tone_table(evaluate_tone(SentimentService(TransformerSentiment(artifact,
+                                                                          precision="fp32"))))
+    print(text)
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "tone_eval.md").write_text(text + "\n")
     return 0
 
 
@@ -155,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("eval", help="accuracy table")
     ev.add_argument("--extra", type=Path, help="another labelled JSONL file to report")
     ev.add_argument("--artifact", type=Path, default=ARTIFACT_DIR, help="the model to evaluate")
+    sub.add_parser("tone", help="tone checks on the labelled conversations only")
     bench = sub.add_parser("bench", help="speed table")
     bench.add_argument("--messages", type=int, default=400)
     args = parser.parse_args(argv)
@@ -181,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "eval":
             return _eval(args.extra, args.artifact)
+        if args.command == "tone":
+            return _tone()
         return _bench(args.messages)
     except SentimentDataError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -11,10 +11,20 @@ Frustration ``f`` accumulates the signals of :mod:`sentiment.signals` and decays
 
     f ← decay · f + Σ weight(signal)            (decay = 0.7)
 
-A person is offered, before the customer asks, when the mood has been at or below
-``escalate_mood`` for ``escalate_turns`` turns in a row (sustained, strongly negative), or when
-frustration reaches ``escalate_frustration`` and is still rising; then not again for
-``cooldown_turns`` turns. Every threshold is a setting (``SHOPDESK_MOOD_*``, see README).
+The score measures what the customer reports (a problem has negative valence); frustration
+measures how they feel about us. A calm problem report — low score, no frustration — gets a
+plain, helpful answer: the tone is never empathetic and a person is never offered unprompted
+without frustration. With frustration:
+
+* the tone is empathetic when ``f ≥ empathetic_frustration``, or when there has been some
+  frustration and the mood has stayed at or below ``empathetic_below`` for
+  ``empathetic_turns`` turns;
+* a person is offered before the customer asks when ``f`` reaches ``escalate_frustration``
+  and is still rising, or when there has been some frustration and the mood has been at or
+  below ``escalate_mood`` for ``escalate_turns`` turns in a row; then not again for
+  ``cooldown_turns`` turns.
+
+Every threshold is a setting (``SHOPDESK_MOOD_*``, see README).
 """
 
 from __future__ import annotations
@@ -27,8 +37,9 @@ from sentiment.signals import FrustrationSignals
 
 SIGNAL_WEIGHTS = {
     "repeated_question": 0.6, "repeated_contact": 0.8, "shouting": 0.6, "profanity": 0.7,
-    "churn_threat": 1.2, "escalation_demand": 1.2,
+    "churn_threat": 1.2, "escalation_demand": 1.2, "annoyance": 0.9,
 }
+SOME_FRUSTRATION = 0.05  # frustration left from an earlier signal (it decays towards 0)
 
 
 class Tone(StrEnum):
@@ -45,6 +56,7 @@ class MoodConfig:
     frustration_decay: float = 0.7
     empathetic_below: float = -0.25
     empathetic_frustration: float = 0.8
+    empathetic_turns: int = 2
     upbeat_above: float = 0.35
     escalate_mood: float = -0.5
     escalate_turns: int = 2
@@ -68,6 +80,7 @@ class MoodState:
     frustration: float = 0.0
     turn: int = 0
     negative_streak: int = 0
+    low_streak: int = 0
     last_offer_turn: int = -1000
     tone: Tone = Tone.NEUTRAL
     escalate: bool = False
@@ -92,6 +105,7 @@ class MoodState:
                 frustration=max(0.0, min(10.0, float(value.get("frustration", 0.0)))),
                 turn=max(0, int(value.get("turn", 0))),
                 negative_streak=max(0, int(value.get("negative_streak", 0))),
+                low_streak=max(0, int(value.get("low_streak", 0))),
                 last_offer_turn=int(value.get("last_offer_turn", -1000)),
                 tone=Tone(value.get("tone", "neutral")),
             )
@@ -110,10 +124,13 @@ def update(state: MoodState, score: float, signals: FrustrationSignals,
     frustration = cfg.frustration_decay * state.frustration + added
     turn = state.turn + 1
     streak = state.negative_streak + 1 if mood <= cfg.escalate_mood else 0
+    low = state.low_streak + 1 if mood <= cfg.empathetic_below else 0
+    frustrated = frustration >= SOME_FRUSTRATION  # a calm problem report never is
 
     reasons: list[str] = []
-    if streak >= cfg.escalate_turns:
-        reasons.append(f"mood at or below {cfg.escalate_mood:+.2f} for {streak} turns")
+    if frustrated and streak >= cfg.escalate_turns:
+        reasons.append(f"mood at or below {cfg.escalate_mood:+.2f} for {streak} turns, "
+                       "with frustration")
     if frustration >= cfg.escalate_frustration and frustration > state.frustration:
         reasons.append(f"frustration rising to {frustration:.2f} ({', '.join(signals.names())})")
     cooled = turn - state.last_offer_turn > cfg.cooldown_turns
@@ -121,12 +138,13 @@ def update(state: MoodState, score: float, signals: FrustrationSignals,
 
     if escalate:
         tone = Tone.ESCALATE
-    elif mood <= cfg.empathetic_below or frustration >= cfg.empathetic_frustration:
+    elif frustration >= cfg.empathetic_frustration or (frustrated and low >= cfg.empathetic_turns):
         tone = Tone.EMPATHETIC
     elif mood >= cfg.upbeat_above:
         tone = Tone.UPBEAT
     else:
         tone = Tone.NEUTRAL
     return replace(state, mood=mood, frustration=frustration, turn=turn, negative_streak=streak,
+                   low_streak=low,
                    last_offer_turn=turn if escalate else state.last_offer_turn, tone=tone,
                    escalate=escalate, reasons=tuple(reasons))

@@ -2,8 +2,14 @@
 
 Each signal is a plain, explainable rule, so an agent can see *why* the bot thinks a customer
 is frustrated: a repeated question, "third time", shouting, profanity, a threat to leave,
-a demand for a manager. Rules are deliberately conservative: a false alarm costs little (an
-offer of a person), but each signal should still be defensible on its own.
+a demand for a manager, or saying so ("really disappointed", "this is ridiculous").
+
+Frustration is not negativity. A customer who calmly reports a problem ("the zip broke",
+"my card was declined") uses negative words but is not frustrated, and gets a plain answer;
+only these signals — how the customer feels about us, not what went wrong — make the tone
+empathetic or bring an unprompted offer of a person (``sentiment.mood``). The definitions of
+*calm* and *frustrated* are in ``training_data/sentiment/tone/README.md``. Rules are general
+English, never a store's own vocabulary, and deliberately conservative.
 """
 
 from __future__ import annotations
@@ -35,6 +41,16 @@ _CHURN = re.compile(
     r"|chargeback|charge back|dispute (?:it|the charge|the payment)"
     r"|(?:bad|negative|1[ -]star|one[ -]star) review|trustpilot|last time i (?:buy|order|use))\b"
 )
+_ANNOYANCE = re.compile(
+    r"\b(?:annoy(?:ed|ing)|frustrat(?:ed|ing)|fed up|sick (?:and tired )?of|had enough"
+    r"|disappoint(?:ed|ing)|let down|unacceptable|ridiculous|absurd|outrageous|pathetic"
+    r"|useless|(?:a|what a|is this a) joke|disgrace(?:ful)?|disgust(?:ed|ing)|furious|angry"
+    r"|livid|fuming|appall?ed|upset|gutted|not (?:happy|impressed|good enough|ok(?:ay)?)"
+    r"|(?:terrible|awful|horrible|appalling|shocking|poor|rubbish|lousy) (?:service|support"
+    r"|experience|company|customer service)|worst|unbelievable|incompetent|shambles"
+    r"|rip ?off|scam(?:med|mers)?|waste of (?:my )?(?:time|money)|how hard (?:can|is) it"
+    r"|are you (?:kidding|serious|joking)|seriously\?|come on)\b"
+)
 _ESCALATION = re.compile(
     r"\b(?:manager|supervisor|someone in charge|a (?:real |actual )?(?:human|person)"
     r"|formal complaint|complain(?:ing)? (?:to|about)|ombudsman|trading standards|lawyer|solicitor"
@@ -50,6 +66,7 @@ class FrustrationSignals:
     profanity: bool = False
     churn_threat: bool = False
     escalation_demand: bool = False
+    annoyance: bool = False
 
     def names(self) -> list[str]:
         return [name for name, on in self.__dict__.items() if on]
@@ -100,4 +117,5 @@ def detect(text: str, earlier: Sequence[str] = ()) -> FrustrationSignals:
         profanity=bool(_PROFANITY.search(text.lower())),
         churn_threat=bool(_CHURN.search(lowered)),
         escalation_demand=bool(_ESCALATION.search(lowered)),
+        annoyance=bool(_ANNOYANCE.search(text.lower())),
     )

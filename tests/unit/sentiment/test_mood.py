@@ -10,6 +10,7 @@ from shopdesk.errors import ConfigError
 from shopdesk.settings import Settings
 
 CALM = FrustrationSignals()
+ANNOYED = FrustrationSignals(annoyance=True)
 
 
 def run(scores: list[float], config: MoodConfig | None = None,
@@ -36,13 +37,18 @@ def test_neutral_messages_keep_a_neutral_tone() -> None:
     assert all(s.tone is Tone.NEUTRAL and not s.escalate for s in states)
 
 
-def test_tone_follows_the_mood() -> None:
-    assert run([-0.6])[-1].tone is Tone.EMPATHETIC
+def test_a_calm_problem_report_is_not_frustration() -> None:
+    """Negative words about what went wrong are not feelings about us: a plain tone."""
+    assert run([-0.6])[-1].tone is Tone.NEUTRAL
+    calm = run([-0.9] * 6)
+    assert all(s.tone is Tone.NEUTRAL and not s.escalate for s in calm)
+    assert run([-0.6], signals=[ANNOYED])[-1].tone is Tone.EMPATHETIC
     assert run([0.8, 0.8])[-1].tone is Tone.UPBEAT
 
 
-def test_sustained_strong_negativity_offers_a_person_once_then_cools_down() -> None:
-    states = run([-0.9, -0.9, -0.9, -0.9, -0.9, -0.9])
+def test_sustained_strong_negativity_with_frustration_offers_a_person_once_then_cools_down(
+) -> None:
+    states = run([-0.9] * 6, signals=[ANNOYED] + [CALM] * 5)
     offers = [s.turn for s in states if s.escalate]
     assert offers[0] == 2, "offered on the second strongly negative turn"
     assert offers == [2, 6], "not again during the cool-down"
@@ -66,8 +72,8 @@ def test_rising_frustration_escalates_even_when_the_model_is_unsure() -> None:
 
 def test_thresholds_are_configurable() -> None:
     strict = MoodConfig(escalate_mood=-0.3, escalate_turns=1)
-    assert run([-0.5], strict)[-1].escalate
-    assert not run([-0.5])[-1].escalate
+    assert run([-0.5], strict, [ANNOYED])[-1].escalate
+    assert not run([-0.5], signals=[ANNOYED])[-1].escalate
     lenient = MoodConfig(escalate_frustration=5.0)
     angry = detect("this is the 4th time, WHERE IS MY ORDER!!!")
     assert not run([0.0, 0.0], lenient, [CALM, angry])[-1].escalate

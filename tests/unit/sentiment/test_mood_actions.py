@@ -47,9 +47,20 @@ def test_a_customer_growing_angry_is_offered_a_person_unprompted(services: Servi
     ])
     tones = [h["tone"] for h in history]
     assert tones[0] == "neutral"
-    assert tones[-1] == "escalate", tones
-    assert history[-1]["sentiment"]["reasons"]
+    assert tones[1] == "escalate", tones  # "still hasn't come" + "really annoying"
+    assert tones[2] == "empathetic", tones  # offered once, then the cool-down
+    assert history[1]["sentiment"]["reasons"]
     assert history[-1]["mood"] < history[0]["mood"]
+
+
+def test_a_calm_problem_report_gets_a_plain_tone_and_no_offer(services: Services) -> None:
+    history = conversation(services, [
+        "the jacket doesn't fit, I'd like to send it back",
+        "my card was declined at checkout",
+        "ok, the refund hasn't arrived yet either",
+    ])
+    assert [h["tone"] for h in history] == ["neutral"] * 3
+    assert not any(h["mood_state"]["escalate"] for h in history)
 
 
 def test_button_payloads_do_not_move_the_mood(services: Services) -> None:

@@ -48,3 +48,26 @@ def test_acronyms_are_not_shouting() -> None:
 def test_odd_input_is_safe() -> None:
     for text in ("\x00\x01", "😡" * 1000, "a" * 100_000, "ПОЧЕМУ ТАК ДОЛГО", None, 42):
         detect(text)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", [
+    "the jacket doesn't fit, I'd like to send it back",
+    "where is my refund",
+    "checkout keeps rejecting my card",
+    "unfortunately the zip broke on the first night",
+    "my parcel hasn't arrived, can you check order 100240?",
+    "I was charged twice for the same order",
+])
+def test_calm_problem_reports_carry_no_frustration_signal(text: str) -> None:
+    assert detect(text).count == 0
+
+
+@pytest.mark.parametrize("text", [
+    "honestly really disappointed with this",
+    "this is ridiculous, where is my refund",
+    "not impressed. the app logged me out again",
+    "terrible service, I'm fed up",
+    "are you kidding me? it broke in a day",
+])
+def test_saying_you_are_annoyed_is_a_frustration_signal(text: str) -> None:
+    assert detect(text).annoyance
