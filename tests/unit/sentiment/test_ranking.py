@@ -109,3 +109,25 @@ def test_suggestions_keep_their_set_and_change_order_with_mood() -> None:
     assert calm.decision is angry.decision is Decision.SUGGEST
     assert [h.pair for h in calm.hits] == [TRACK, LATE]
     assert [h.pair for h in angry.hits] == [LATE, TRACK]
+
+
+def test_mood_affinity_comes_from_the_words_so_another_companys_corpus_gets_one_too() -> None:
+    """A home-energy supplier's FAQ (not written with our store's categories in mind)."""
+    import json
+
+    from retrieval.corpus import QAPair
+    from shopdesk.settings import PROJECT_ROOT
+
+    rows = [json.loads(line) for line in
+            (PROJECT_ROOT / "tests/data/other_company_faq.jsonl").read_text().splitlines() if line]
+    pairs = {r["id"]: QAPair(r["id"], r["question"], r["answer"], r.get("category", ""))
+             for r in rows}
+    affinity = {pid: mood_affinity(p) for pid, p in pairs.items()}
+    remedies = [pid for pid, a in affinity.items() if a > 0]
+    by_category = {pairs[pid].category for pid in remedies}
+    assert {"complaints", "power_cuts"} <= by_category
+    assert sum(a == 0 for a in affinity.values()) >= len(affinity) / 2  # most are neutral
+    assert mood_affinity(QAPair("x", "Is there a refer a friend offer?", "Yes, £50 credit each.",
+                                "promotions")) < 0
+    assert mood_affinity(QAPair("y", "My boiler repair is late", "We'll send an engineer.",
+                                "Warranty & Repairs")) > 0
