@@ -12,7 +12,8 @@ compensation, complaints, lost/late/damaged/faulty goods, outages, warranty and 
 to a person), −1 for promotional content (discounts, sales, loyalty points, gift cards, new
 products), 0 otherwise; see :func:`mood_affinity`. It is read from the pair's own words — its
 question, answer and category name — with general English word lists, never from one
-company's category names, so any company's corpus gets it without configuration. So a frustrated customer sees remedies first and no promotions,
+company's category names, so any company's corpus gets it without configuration. So a
+frustrated customer sees remedies first and no promotions,
 a happy one sees promotional content slightly earlier, and with a neutral mood (m = 0) and
 neutral interests ``fit = w = 1`` and the order is exactly the retriever's.
 
