@@ -38,6 +38,7 @@ from sentiment.signals import FrustrationSignals
 SIGNAL_WEIGHTS = {
     "repeated_question": 0.6, "repeated_contact": 0.8, "shouting": 0.6, "profanity": 0.7,
     "churn_threat": 1.2, "escalation_demand": 1.2, "annoyance": 0.9,
+    "impatience": 0.8,
 }
 SOME_FRUSTRATION = 0.05  # frustration left from an earlier signal (it decays towards 0)
 

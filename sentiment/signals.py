@@ -51,6 +51,15 @@ _ANNOYANCE = re.compile(
     r"|rip ?off|scam(?:med|mers)?|waste of (?:my )?(?:time|money)|how hard (?:can|is) it"
     r"|are you (?:kidding|serious|joking)|seriously\?|come on)\b"
 )
+_IMPATIENCE = re.compile(
+    r"\b(?:asap|immediately|right now|urgent(?:ly)?|sort (?:it|this) out|get (?:it|this) sorted"
+    r"|just (?:refund|cancel|fix|send|give|unblock)\w*|(?:i want|give me) my money back"
+    r"|what(?:'s| is) the point|can'?t believe|unreal|honestly|seriously|tbh|meh"
+    r"|(?:bit of a|such a|total) con|taking the (?:mick|piss)|every (?:single )?time"
+    r"|always (?:the same|happens)|never (?:works|arrives|again)|(?:for|in) (?:weeks|months|ages)"
+    r"|been waiting|(?:days|weeks) (?:later|and still)|nobody|no one|do better|not on"
+    r"|sort yourselves out|enough is enough|last straw|beyond a joke)\b"
+)
 _ESCALATION = re.compile(
     r"\b(?:manager|supervisor|someone in charge|a (?:real |actual )?(?:human|person)"
     r"|formal complaint|complain(?:ing)? (?:to|about)|ombudsman|trading standards|lawyer|solicitor"
@@ -67,6 +76,7 @@ class FrustrationSignals:
     churn_threat: bool = False
     escalation_demand: bool = False
     annoyance: bool = False
+    impatience: bool = False
 
     def names(self) -> list[str]:
         return [name for name, on in self.__dict__.items() if on]
@@ -118,4 +128,5 @@ def detect(text: str, earlier: Sequence[str] = ()) -> FrustrationSignals:
         churn_threat=bool(_CHURN.search(lowered)),
         escalation_demand=bool(_ESCALATION.search(lowered)),
         annoyance=bool(_ANNOYANCE.search(text.lower())),
+        impatience=bool(_IMPATIENCE.search(lowered)),
     )

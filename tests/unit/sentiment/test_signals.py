@@ -71,3 +71,18 @@ def test_calm_problem_reports_carry_no_frustration_signal(text: str) -> None:
 ])
 def test_saying_you_are_annoyed_is_a_frustration_signal(text: str) -> None:
     assert detect(text).annoyance
+
+
+@pytest.mark.parametrize("text", [
+    "just refund me, I've been waiting for weeks",
+    "sort it out asap please",
+    "honestly what is the point of your app",
+])
+def test_impatience_is_a_frustration_signal(text: str) -> None:
+    assert detect(text).impatience
+
+
+@pytest.mark.parametrize("text", ["why was my card declined?", "how do I change my address",
+                                  "it was dispatched 9 days ago, could you check?"])
+def test_plain_questions_are_not_impatience(text: str) -> None:
+    assert not detect(text).impatience
