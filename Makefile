@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval \
-	sentiment-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
+	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ rules:  ## regenerate training_data/rules/forms.yml from scripts/generate_form_r
 
 sentiment-train: setup  ## train the sentiment adapter (fetches the VADER data once; GPU if present)
 	@$(PY) -m sentiment.cli train
+
+frustration-train: setup  ## train the learned frustration detector on the shared sentence vectors
+	@$(PY) -m sentiment.cli frustration-train
 
 sentiment-eval: setup  ## sentiment accuracy per domain: ours vs VADER vs TextBlob (EXTRA=file.jsonl)
 	@$(PY) -m sentiment.cli eval $(if $(EXTRA),--extra $(EXTRA),)

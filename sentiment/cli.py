@@ -68,13 +68,15 @@ def _eval(extra: Path | None, artifact: Path = ARTIFACT_DIR) -> int:
 
 def _tone(artifact: Path = ARTIFACT_DIR) -> int:
     """The tone checks on the labelled conversations, with the shipped model."""
+    from sentiment.frustration import FrustrationHead
     from sentiment.model import TransformerSentiment
     from sentiment.service import SentimentService
     from sentiment.tone_eval import evaluate_tone, tone_table
 
     print("• Tone on the labelled first messages and conversations …", flush=True)
-    text = tone_table(evaluate_tone(SentimentService(TransformerSentiment(artifact,
-                                                                          precision="fp32"))))
+    service = SentimentService(TransformerSentiment(artifact, precision="fp32"),
+                               frustration=FrustrationHead.load())
+    text = tone_table(evaluate_tone(service))
     print(text)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "tone_eval.md").write_text(text + "\n")
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--extra", type=Path, help="another labelled JSONL file to report")
     ev.add_argument("--artifact", type=Path, default=ARTIFACT_DIR, help="the model to evaluate")
     sub.add_parser("tone", help="tone checks on the labelled conversations only")
+    sub.add_parser("frustration-train", help="train the frustration detector (seconds)")
     bench = sub.add_parser("bench", help="speed table")
     bench.add_argument("--messages", type=int, default=400)
     args = parser.parse_args(argv)
@@ -199,6 +202,14 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(args.extra, args.artifact)
         if args.command == "tone":
             return _tone()
+        if args.command == "frustration-train":
+            from retrieval.embedders import MiniLmEmbedder
+            from sentiment.frustration import train as train_head
+
+            embedder = MiniLmEmbedder()
+            print(json.dumps(train_head(lambda texts: embedder.encode(texts, progress=True)),
+                             indent=1))
+            return 0
         return _bench(args.messages)
     except SentimentDataError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from retrieval.retriever import Hit
 from sentiment.batcher import MicroBatcher, VectorCache
+from sentiment.frustration import FrustrationHead
 from sentiment.model import NEUTRAL_RESULT, SentimentModel, SentimentResult
 from sentiment.mood import MoodConfig, MoodState, update
 from sentiment.ranking import RankingConfig, reranker
@@ -38,6 +39,7 @@ class SentimentService:
     ranking_config: RankingConfig = field(default_factory=RankingConfig)
     vectors: VectorCache = field(default_factory=VectorCache)
     batcher: MicroBatcher | None = None
+    frustration: FrustrationHead | None = None  # learned detector over the shared vector
 
     def __post_init__(self) -> None:
         if self.batcher is None:
@@ -57,6 +59,8 @@ class SentimentService:
             return TurnMood(NEUTRAL_RESULT, FrustrationSignals(), state)
         result = self.score(text)
         signals = detect(text, earlier)
+        if self.frustration is not None and self.frustration.frustrated(self.vectors.get(text)):
+            signals = replace(signals, sounds_frustrated=True)
         # An unsure model moves the mood less than a confident one.
         weight = 0.5 + 0.5 * result.confidence
         new_state = update(state, result.score * weight, signals, self.mood_config)

@@ -77,6 +77,7 @@ class FrustrationSignals:
     escalation_demand: bool = False
     annoyance: bool = False
     impatience: bool = False
+    sounds_frustrated: bool = False  # the learned detector (sentiment.frustration), not a rule
 
     def names(self) -> list[str]:
         return [name for name, on in self.__dict__.items() if on]

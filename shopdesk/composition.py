@@ -128,7 +128,12 @@ def build_sentiment(settings: Settings, qa: QuestionAnswerer | None = None) -> S
         embedder.use_vector_cache(vectors)
         logger.info("sentiment shares the retrieval encoder (one forward pass per message)")
     logger.info("sentiment model: %s", getattr(model, "name", type(model).__name__))
-    return SentimentService(model, mood, ranking, vectors)
+    from sentiment.frustration import FrustrationHead
+
+    head = None if isinstance(model, VaderSentiment) else FrustrationHead.load()
+    if head is None:
+        logger.info("no learned frustration detector: frustration comes from the rule signals")
+    return SentimentService(model, mood, ranking, vectors, frustration=head)
 
 
 def build_answerer(settings: Settings) -> QuestionAnswerer:
