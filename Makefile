@@ -43,7 +43,7 @@ lint:  ## ruff
 index: setup  ## build the Q&A index from $$SHOPDESK_QA_CORPUS (or SOURCES="a.csv b.tickets.jsonl")
 	@$(PY) -m retrieval.cli build $(SOURCES)
 
-eval: setup  ## retrieval evaluation: tune on dev queries, table + plot for the test queries
+eval: setup  ## retrieval: every corpus x every system, fitted on the tuning corpora, hold-out apart (table + plot)
 	@$(PY) -m retrieval.cli eval
 
 bench: setup  ## retrieval speed on synthetic 10k/100k corpora, next to rank-bm25
