@@ -36,12 +36,17 @@ def check(artifact_dir: Path = ARTIFACT_DIR) -> str | None:
 
 
 def _eval(extra: Path | None, artifact: Path = ARTIFACT_DIR) -> int:
+    from sentiment import holdouts
     from sentiment.data import load_all
     from sentiment.evaluate import evaluate, plot, read_extra, table, textblob_scorer, vader_scorer
     from sentiment.model import TransformerSentiment
 
     examples = load_all()
-    extra_examples = read_extra(extra) if extra else None
+    extra_examples = read_extra(extra) if extra else []
+    try:
+        extra_examples = holdouts.load() + extra_examples
+    except SentimentDataError as e:
+        print(f"• Out-of-domain hold-outs skipped: {e}", flush=True)
     systems: dict[str, object] = {
         "ours fp32": TransformerSentiment(artifact, precision="fp32"),
         "ours int8 (dynamic)": TransformerSentiment(artifact, precision="int8"),

@@ -82,8 +82,21 @@ def _per_domain(examples: list[Example], scores: np.ndarray, labels: np.ndarray,
             continue
         clear = mask & (gold != 1)
         binary[domain] = float(((scores[clear] > 0) == (gold[clear] == 2)).mean())
-        f1[domain] = macro_f1(gold[mask].tolist(), labels[mask].tolist())
+        if (gold[mask] == 1).any():
+            f1[domain] = macro_f1(gold[mask].tolist(), labels[mask].tolist())
+        else:  # a set labelled positive / negative only: the macro-F1 of those two classes
+            f1[domain] = _two_class_f1(gold[mask], labels[mask])
     return binary, f1
+
+
+def _two_class_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    scores = []
+    for c in (0, 2):
+        tp = int(((gold == c) & (pred == c)).sum())
+        fp = int(((gold != c) & (pred == c)).sum())
+        fn = int(((gold == c) & (pred != c)).sum())
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+    return float(np.mean(scores))
 
 
 def evaluate(examples: list[Example], systems: dict[str, object],
@@ -91,7 +104,7 @@ def evaluate(examples: list[Example], systems: dict[str, object],
     """``systems``: name → a :class:`~sentiment.model.SentimentModel` or a lexicon scorer."""
     test = [e for e in examples if e.split == "test"] + list(extra or [])
     dev = [e for e in examples if e.split == "dev"]
-    domains = [*DOMAINS, *(["extra"] if extra else [])]
+    domains = [*DOMAINS, *dict.fromkeys(e.domain for e in extra or [])]
     results = []
     for name, system in systems.items():
         started = time.perf_counter()

@@ -58,3 +58,21 @@ def test_long_messages_are_cut_into_a_few_pieces_from_start_middle_and_end() -> 
     assert len(pieces) == 6
     assert pieces[0].startswith("w0 ") and pieces[-1].endswith("w9999")
     assert chunks("short message") == ["short message"]
+
+
+def test_binary_hold_out_sets_get_their_own_columns_and_a_two_class_f1() -> None:
+    from sentiment.data import Example
+    from sentiment.evaluate import evaluate
+    from sentiment.model import SentimentResult
+
+    class Fixed:
+        def score_many(self, texts: list[str]) -> list[SentimentResult]:
+            return [SentimentResult(0.8, "positive", 0.9) if "good" in t
+                    else SentimentResult(0.0, "neutral", 0.5) for t in texts]
+
+    held_out = [Example("h1", "uci_amazon", "test", "good phone", "positive", 1.0),
+                Example("h2", "uci_amazon", "test", "it broke", "negative", -1.0)]
+    [result] = evaluate([], {"fixed": Fixed()}, held_out)
+    assert result.binary["uci_amazon"] == 1.0  # the sign of the score is right for both
+    # "it broke" was called neutral: the negative class is missed, so F1 = (1 + 0) / 2
+    assert result.macro_f1["uci_amazon"] == 0.5
