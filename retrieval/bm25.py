@@ -103,8 +103,9 @@ class SparseBm25Leg:
             # a term no pair uses weighs like the rarest: the query asks for something absent
             weight = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
             total += weight
-            if df:
-                out += weight * np.isin(docs, containing)
+            if df:  # each term's document ids are sorted: a binary search per candidate
+                at = np.minimum(np.searchsorted(containing, docs), df - 1)
+                out += weight * (containing[at] == docs)
         return out / total if total > 0 else out
 
     def save(self, folder: Path) -> None:
