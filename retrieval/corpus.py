@@ -148,7 +148,7 @@ def load_corpus(path: Path | str) -> list[QAPair]:
     if not path.is_file():
         raise CorpusError(f"Q&A corpus not found: {path}")
     try:
-        content = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8-sig")  # a spreadsheet export may start with a BOM
     except UnicodeDecodeError as e:
         raise CorpusError(f"{path}: not UTF-8 text (byte {e.start})") from e
     except OSError as e:

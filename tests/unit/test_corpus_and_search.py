@@ -80,3 +80,10 @@ def test_generated_ids_are_unique_for_repeated_questions(tmp_path) -> None:  # t
     path.write_text("question,answer\nSame?,One.\nSame?,Two.\n", encoding="utf-8")
     first, second = load_corpus(path)
     assert first.id != second.id
+
+
+def test_a_spreadsheet_export_with_a_byte_order_mark_loads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "faq.csv"
+    path.write_bytes("\ufeffQuestion,Answer\nDo you deliver on Sundays?,No.\n".encode())
+    [pair] = load_corpus(path)
+    assert pair.question == "Do you deliver on Sundays?"
