@@ -145,23 +145,31 @@ class DemoAge:
                 "conversations are kept).")
 
 
+def _seeded_at(session: Session) -> datetime | None:
+    """When the demo data was seeded; None if this store holds no demo data."""
+    row = session.get(StoreMetaRow, DEMO_SEEDED_AT)
+    if row is not None:
+        try:
+            return aware(datetime.fromisoformat(row.value))
+        except ValueError:
+            pass
+    # databases seeded before the date was recorded: the demo customer's order 100236 was
+    # placed at seeding
+    placed = session.scalar(select(OrderRow.placed_at).where(
+        OrderRow.number == "100236", OrderRow.customer.has(CustomerRow.email == DEMO_EMAIL)))
+    return aware(placed) if placed is not None else None
+
+
 def seeded_at(engine: Engine) -> datetime | None:
     """When the demo data was seeded; None if this store holds no demo data."""
     with Session(engine) as session:
-        row = session.get(StoreMetaRow, DEMO_SEEDED_AT)
-        if row is not None:
-            try:
-                return aware(datetime.fromisoformat(row.value))
-            except ValueError:
-                return None
-        # databases seeded before the date was recorded: order 100236 was placed at seeding
-        placed = session.scalar(select(OrderRow.placed_at).where(OrderRow.number == "100236"))
-        return aware(placed) if placed is not None else None
+        return _seeded_at(session)
 
 
 def demo_age(engine: Engine, store: StoreService) -> DemoAge | None:
-    """How old the demo data is and which promises broke; None when there is no demo data."""
-    Base.metadata.create_all(engine)
+    """How old the demo data is and which promises broke; None when there is no demo data.
+
+    Expects the store's tables to exist (``seed_database`` creates them)."""
     when = seeded_at(engine)
     if when is None:
         return None
@@ -184,10 +192,7 @@ def reseed_demo_orders(engine: Engine, now: datetime) -> int:
     numbers = [o.number for o in fresh]
     try:
         with Session(engine) as session, session.begin():
-            demo = session.get(StoreMetaRow, DEMO_SEEDED_AT) is not None or session.scalar(
-                select(OrderRow.number).where(OrderRow.number == "100236",
-                                              OrderRow.customer.has(CustomerRow.email == DEMO_EMAIL)))
-            if not demo or not session.scalar(select(ProductRow.sku).limit(1)):
+            if _seeded_at(session) is None or not session.scalar(select(ProductRow.sku).limit(1)):
                 raise InvalidRequestError("this store holds no demo data, so there is nothing "
                                           "to reseed")
             for table in (ReturnRow, OrderItemRow, ShipmentRow):

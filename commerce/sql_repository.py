@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -31,14 +31,10 @@ from commerce.sql_models import (
     ProductRow,
     ReturnRow,
 )
+from shopdesk.clock import aware as _aware  # SQLite drops tzinfo; we store UTC
 from shopdesk.errors import NotFoundError, StoreUnavailableError
 
 T = TypeVar("T")
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite drops tzinfo; every timestamp we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _order(row: OrderRow) -> Order:

@@ -83,13 +83,43 @@ def load_tuning() -> tuple[FusionConfig, RelevanceModel, dict]:
         return FusionConfig(), RelevanceModel(), {}
 
 
+def keyword_legs(pairs: Sequence[QAPair], preprocessor: Preprocessor, progress: bool = False
+                 ) -> tuple[SparseBm25Leg, SparseBm25Leg, list[list[str]]]:
+    """BM25 over question (twice) + answer terms, the question terms alone, and the documents'
+    term lists (for a reference BM25 to compare with)."""
+    from tqdm import tqdm
+
+    question_terms = list(tqdm(preprocessor.terms_many(p.question for p in pairs),
+                               total=len(pairs), desc="terms: questions", disable=not progress,
+                               unit="pair"))
+    answer_terms = list(tqdm(preprocessor.terms_many(p.answer for p in pairs), total=len(pairs),
+                             desc="terms: answers", disable=not progress, unit="pair"))
+    documents = [q + q + a for q, a in zip(question_terms, answer_terms, strict=True)]
+    bm25 = SparseBm25Leg()
+    bm25.index(documents)
+    in_questions = SparseBm25Leg()
+    in_questions.index(question_terms)
+    return bm25, in_questions, documents
+
+
+def dense_vectors(pairs: Sequence[QAPair], embedder: Embedder, progress: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The question vectors and the question + answer vectors."""
+    if progress:
+        print(f"Embedding {len(pairs)} questions, then each question with its answer, "
+              f"with {embedder.name}...", flush=True)
+    questions = embedder.encode([p.question for p in pairs], batch_size=64, progress=progress)
+    whole = embedder.encode([pair_text(p) for p in pairs], batch_size=32, progress=progress,
+                            long=True)
+    return questions, whole
+
+
 def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Preprocessor,
                 embedder: Embedder, clock: Clock,
                 policy: DuplicatePolicy = DuplicatePolicy.KEEP_NEWEST,
                 progress: bool = True) -> IngestReport:
     """Build the index for ``sources`` into ``target`` (replacing it only when complete);
     the manifest records ``clock``'s time as the build time."""
-    from tqdm import tqdm
 
     started = time.monotonic()
     report = ingest(sources, policy)
@@ -100,24 +130,10 @@ def build_index(sources: Sequence[Path | str], target: Path, preprocessor: Prepr
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        texts = [p.question for p in pairs]
-        question_terms = list(tqdm(preprocessor.terms_many(texts), total=len(pairs),
-                                   desc="terms: questions", disable=not progress, unit="pair"))
-        answer_terms = list(tqdm(preprocessor.terms_many(p.answer for p in pairs),
-                                 total=len(pairs), desc="terms: answers", disable=not progress,
-                                 unit="pair"))
-        bm25 = SparseBm25Leg()
-        bm25.index([q + q + a for q, a in zip(question_terms, answer_terms, strict=True)])
+        bm25, in_questions, _ = keyword_legs(pairs, preprocessor, progress)
         bm25.save(tmp / "bm25")
-        in_questions = SparseBm25Leg()
-        in_questions.index(question_terms)
         in_questions.save(tmp / "bm25_question")
-        if progress:
-            print(f"Embedding {len(texts)} questions, then each question with its answer, "
-                  f"with {embedder.name}...", flush=True)
-        question_vectors = embedder.encode(texts, batch_size=64, progress=progress)
-        pair_vectors = embedder.encode([pair_text(p) for p in pairs], batch_size=32,
-                                       progress=progress, long=True)
+        question_vectors, pair_vectors = dense_vectors(pairs, embedder, progress)
         np.save(tmp / "embeddings.npy", question_vectors)
         np.save(tmp / "embeddings_pair.npy", pair_vectors)
         stats = IndexStats.measure(question_vectors, pair_vectors)
