@@ -106,7 +106,7 @@ def system_scores(q: QueryLegs, system: str, model: RelevanceModel | None = None
     raise ValueError(f"unknown system {system!r}")
 
 
-def ranking(q: QueryLegs, scores: np.ndarray, system: str) -> list[int]:
+def ranking(scores: np.ndarray, system: str) -> list[int]:
     """Candidate positions, best first. A BM25 ranking stops where its scores reach 0."""
     order = np.argsort(-scores, kind="stable")
     if system == "bm25":
@@ -151,7 +151,7 @@ def outcomes(data: Sequence[QueryLegs], system: str, model: RelevanceModel | Non
     out = []
     for q in data:
         scores = system_scores(q, system, model, config)
-        order = ranking(q, scores, system)
+        order = ranking(scores, system)
         out.append(Outcome([q.ids[i] for i in order[:20]], confidence(q, scores, order, system)))
     return out
 

@@ -97,5 +97,5 @@ class HybridRetriever:
             return []
         probability = self.probabilities(legs)
         order = np.argsort(-probability, kind="stable")[:k]
-        return [Hit(self.pairs[int(legs.indices[p])], float(probability[p]),
-                    relevance=float(probability[p])) for p in order]
+        # the probability is both the confidence and the relevance mood re-ranking compares
+        return [Hit(self.pairs[int(legs.indices[p])], float(probability[p])) for p in order]

@@ -115,17 +115,15 @@ def corpora() -> list[EvalCorpus]:
     return out
 
 
-def _retriever(corpus: EvalCorpus, clock: Clock) -> HybridRetriever:
-    from retrieval.embedders import MiniLmEmbedder
-    from retrieval.preprocess import SpacyPreprocessor
-
+def _retriever(corpus: EvalCorpus, clock: Clock, models: tuple) -> HybridRetriever:
+    preprocessor, embedder = models
     folder = PROJECT_ROOT / "var/eval" / corpus.name.split()[0] / "index"
     try:
         check_index(folder, [corpus.faq])
     except IndexError_:
         print(f"• building the index of {corpus.name} ({corpus.faq})", flush=True)
-        build_index([corpus.faq], folder, SpacyPreprocessor(), MiniLmEmbedder(), clock)
-    return load_retriever(folder, SpacyPreprocessor(), MiniLmEmbedder(), [corpus.faq])
+        build_index([corpus.faq], folder, preprocessor, embedder, clock)
+    return load_retriever(folder, preprocessor, embedder, [corpus.faq])
 
 
 @dataclass
@@ -135,8 +133,8 @@ class Prepared:
     test: list[QueryLegs]
 
 
-def _prepare(corpus: EvalCorpus, clock: Clock) -> Prepared:
-    retriever = _retriever(corpus, clock)
+def _prepare(corpus: EvalCorpus, clock: Clock, models: tuple) -> Prepared:
+    retriever = _retriever(corpus, clock, models)
     legs = [query_legs(retriever, q, CANDIDATES)
             for q in tqdm(corpus.dev + corpus.test, desc=f"{corpus.name}: queries", unit="q")]
     return Prepared(corpus, legs[:len(corpus.dev)], legs[len(corpus.dev):])
@@ -182,7 +180,11 @@ def _mean(rows: Sequence[dict[str, float]]) -> dict[str, float]:
 def run_evaluation(settings: Settings, clock: Clock) -> dict:
     started = time.monotonic()
     check_frozen()
-    prepared = [_prepare(c, clock) for c in corpora()]
+    from retrieval.embedders import MiniLmEmbedder
+    from retrieval.preprocess import SpacyPreprocessor
+
+    models = (SpacyPreprocessor(), MiniLmEmbedder())  # loaded once, shared by every corpus
+    prepared = [_prepare(c, clock, models) for c in corpora()]
     tuning = [p for p in prepared if p.corpus.role == "tune"]
     holdout = [p for p in prepared if p.corpus.role == "holdout"]
     fitted = fit_all(tuning)

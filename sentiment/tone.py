@@ -36,6 +36,9 @@ _UPBEAT_CLOSE = (
 _OFFER = "If you'd rather talk it through, a person on our team can take over."
 _ESCALATE_OFFER = ("I don't want you to have to keep going back and forth with me — I can pass "
                    "you to a person on our team right now.")
+# what a reply says when it is empathetic, and when it offers a person (read by tone_eval)
+EMPATHY_LINES = (*_ACK_GENERAL, _ACK_REPEAT, _ACK_CHURN)
+OFFER_LINES = (_OFFER, _ESCALATE_OFFER)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

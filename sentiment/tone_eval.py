@@ -23,14 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentiment.service import SentimentService
-from sentiment.tone import _ACK_CHURN, _ACK_GENERAL, _ACK_REPEAT, _ESCALATE_OFFER, _OFFER, HUMAN_BUTTON, shape
+from sentiment.tone import EMPATHY_LINES, HUMAN_BUTTON, OFFER_LINES, shape
 from shopdesk.settings import PROJECT_ROOT
 
 TONE_DATA = PROJECT_ROOT / "training_data/sentiment/tone"
 PLAIN_ANSWER = ("Here's what I can tell you about that: the details are in your account, and "
                 "I can take you through the next step now.")
-EMPATHY = (*_ACK_GENERAL, _ACK_REPEAT, _ACK_CHURN)
-OFFERS = (_OFFER, _ESCALATE_OFFER)
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,11 @@ class Received:
     empathetic: bool
 
 
-def receive(text: str, tone: str, signals: list[str], key: str) -> Received:
+def receive(tone: str, signals: list[str], key: str) -> Received:
+    """The reply a customer gets for this turn's tone, and what it says."""
     reply = shape(PLAIN_ANSWER, tone, signals, key)
-    offers = HUMAN_BUTTON in reply.buttons or any(o in reply.text for o in OFFERS)
-    return Received(reply.text, offers, any(a in reply.text for a in EMPATHY))
+    offers = HUMAN_BUTTON in reply.buttons or any(o in reply.text for o in OFFER_LINES)
+    return Received(reply.text, offers, any(a in reply.text for a in EMPATHY_LINES))
 
 
 def _lines(path: Path) -> list[dict]:
@@ -60,8 +59,7 @@ def evaluate_tone(service: SentimentService, folder: Path = TONE_DATA) -> dict[s
 
     def first_reply(message: dict) -> Received:
         turn = service.observe(message["text"], [], None)
-        return receive(message["text"], str(turn.state.tone), turn.signals.names(),
-                       message["id"])
+        return receive(str(turn.state.tone), turn.signals.names(), message["id"])
 
     false_empathy = sum(r.empathetic or r.offers_person
                         for r in map(first_reply, calm_reports))
@@ -78,7 +76,7 @@ def evaluate_tone(service: SentimentService, folder: Path = TONE_DATA) -> dict[s
             turn = service.observe(turn_data["text"], earlier, state)
             state = turn.state.to_slot()
             earlier.append(turn_data["text"])
-            offers.append(receive(turn_data["text"], str(turn.state.tone), turn.signals.names(),
+            offers.append(receive(str(turn.state.tone), turn.signals.names(),
                                   f"{conversation['id']}:{i}").offers_person)
         states = [t["state"] for t in conversation["turns"]]
         if conversation["label"] == "calm":
