@@ -28,7 +28,8 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
 
 from shopdesk.language import looks_non_english
 from shopdesk.settings import Settings
@@ -47,6 +48,8 @@ TROUBLE_REPLY = (
 )
 NON_ENGLISH_INTENT = "non_english"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+MAX_SENDER_CHARS = 128
+REST_SHAPE = '{"sender": "<your id for this customer>", "message": "<their text>"}'
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -126,6 +129,31 @@ def guard(
     return guarded
 
 
+def rest_body_error(body: Any) -> str | None:
+    """Why a REST webhook body cannot be accepted, or None when it can.
+
+    A missing sender would put the message into Rasa's shared ``default`` conversation, where
+    every client that forgot it talks inside the others' conversation; a message that is not a
+    string would be dropped in silence. Both are refused with a reason instead.
+    """
+    if not isinstance(body, dict):
+        return f"The body must be a JSON object: {REST_SHAPE}."
+    sender = body.get("sender")
+    if sender is None:
+        return ('"sender" is required: a stable id you choose for each customer\'s conversation '
+                f"(1-{MAX_SENDER_CHARS} characters). Without it, different customers would share "
+                "one conversation.")
+    if (not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS
+            or _CONTROL.search(sender)):
+        return (f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} printable '
+                "characters.")
+    if not isinstance(body.get("message"), str):
+        return f'"message" must be a string (the customer\'s text): {REST_SHAPE}.'
+    if body.get("metadata") is not None and not isinstance(body.get("metadata"), dict):
+        return '"metadata", when given, must be a JSON object.'
+    return None
+
+
 def _limit() -> int:
     return Settings.from_env().max_message_chars
 
@@ -138,7 +166,25 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message, _limit()))
+        blueprint = super().blueprint(guard(on_new_message, _limit()))
+
+        @blueprint.middleware("request")
+        async def refuse_malformed(request: Request) -> Any:
+            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            try:
+                body = request.json
+            except Exception:  # sanic raises on a body that is not JSON
+                body = None
+                problem = f"The body must be JSON: {REST_SHAPE}."
+            else:
+                problem = rest_body_error(body)
+            if problem:
+                logger.info("refused a malformed REST message: %s", problem.split(":")[0])
+                return response.json({"error": problem}, status=400)
+            return None
+
+        return blueprint
 
 
 class GuardedSocketIOInput(SocketIOInput):

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.sql_models import OrderRow
-from shopdesk.stack import Stack
+from shopdesk.clock import system_clock
+from shopdesk.stack import Stack, rasa_admin_token
 from tests.e2e.conftest import Chat
 from tests.e2e.test_conversations import rows
 
@@ -45,10 +46,29 @@ def test_bad_input_gets_a_reply_and_the_bot_still_works(chat: Chat, stack: Stack
     assert rows(stack, select(func.count()).select_from(OrderRow))[0][0] == before
 
 
-def test_malformed_rest_payloads_do_not_crash_the_server(stack: Stack) -> None:
+def test_malformed_rest_payloads_get_a_clear_400(stack: Stack) -> None:
     url = f"http://127.0.0.1:{stack.settings.rasa_port}/webhooks/rest/webhook"
-    for body in (b"not json", b"{}", b'{"sender": 5, "message": ["a"]}', b"\xff\xfe\x00"):
+    cases = {
+        b"not json": "JSON",
+        b"\xff\xfe\x00": "JSON",
+        b"[1, 2]": "JSON object",
+        b"{}": '"sender" is required',
+        b'{"message": "where is my order?"}': '"sender" is required',  # no shared "default"
+        b'{"sender": 5, "message": "hi"}': '"sender" must be',
+        b'{"sender": "", "message": "hi"}': '"sender" must be',
+        b'{"sender": "c1", "message": ["a"]}': '"message" must be a string',
+        b'{"sender": "c1"}': '"message" must be a string',
+        b'{"sender": "c1", "message": "hi", "metadata": [1]}': '"metadata"',
+    }
+    for body, reason in cases.items():
         r = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=30)
-        assert r.status_code < 500 or r.status_code == 500 and "Traceback" not in r.text
+        assert r.status_code == 400, body
+        assert reason in r.json()["error"], (body, r.text)
+        assert "Traceback" not in r.text
     assert stack.services["rasa"].running()
     assert Chat(stack, "after-malformed").say("hello")
+    # the shared conversation Rasa would have used was never created
+    token = rasa_admin_token(stack.rasa_secret, system_clock)
+    tracker = httpx.get(f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/default/tracker",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert tracker.status_code == 200 and "where is my order" not in tracker.text
