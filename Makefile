@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval \
+.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval scenarios \
 	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
@@ -48,6 +48,9 @@ eval: setup  ## retrieval: every corpus x every system, fitted on the tuning cor
 
 bench: setup  ## retrieval speed on synthetic 10k/100k corpora, next to rank-bm25
 	@$(PY) -m retrieval.cli bench
+
+scenarios: setup  ## the frozen scenario suite against the real servers: pass table by flow, hold-out apart
+	@$(PY) -m shopdesk.cli scenarios
 
 nlu-eval: setup  ## NLU intent cross-validation table (cached per NLU data)
 	@$(PY) -m shopdesk.nlu_eval

@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed", help="create the store database and load the demo data")
     sub.add_parser("reseed", help="date the demo store's orders from today (keeps profiles, "
                    "conversations, handoffs and feedback)")
+    sub.add_parser("scenarios", help="hold the frozen scenario suite against the product "
+                   "(started on free ports with throw-away data)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -141,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reseed":
             _reseed(settings, system_clock)
             return 0
+        if args.command == "scenarios":
+            from shopdesk.scenarios import run_suite
+
+            return run_suite(settings, system_clock)
     except ShopdeskError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -195,3 +196,36 @@ class Stack:
 
     def first_dead(self) -> str | None:
         return next((n for n, s in self.services.items() if not s.running()), None)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def isolated_stack(data_dir: Path, model: Path, index: Path, clock: Clock) -> Stack:
+    """The product on free ports with its own throw-away data folder and a seeded demo store
+    (for the end-to-end tests and ``make scenarios``); not started yet."""
+    from commerce.seed import seed_database
+    from shopdesk.database import make_engine
+
+    rasa_port = free_port()
+    env = {
+        **os.environ,
+        "SHOPDESK_DATA_DIR": str(data_dir),
+        "SHOPDESK_RASA_PORT": str(rasa_port),
+        "SHOPDESK_ACTIONS_PORT": str(free_port()),
+        "SHOPDESK_WEB_PORT": str(free_port()),
+        "SHOPDESK_RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "SHOPDESK_INDEX_DIR": str(index),
+    }
+    for name in ("SHOPDESK_ACTION_SECRET", "SHOPDESK_RASA_JWT_SECRET", "SHOPDESK_DATABASE_URL",
+                 "SHOPDESK_QA_CORPUS"):
+        env.pop(name, None)
+    settings = Settings.from_env(env)
+    engine = make_engine(settings.database_url)
+    seed_database(engine, clock())
+    engine.dispose()
+    return Stack(settings, model, env=env, clock=clock)
