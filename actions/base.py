@@ -64,6 +64,9 @@ class ServiceAction(UsesServices, Action, abc.ABC):
     """
 
     toned = False
+    # actions that complete a flow: afterwards, a further question in the message that started
+    # the flow is answered too (actions.follow_up)
+    answers_follow_up = False
 
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
@@ -83,6 +86,8 @@ class ServiceAction(UsesServices, Action, abc.ABC):
             events = await asyncio.to_thread(self.act, dispatcher, tracker, domain)
             if self.toned:
                 apply_tone(dispatcher, tracker)
+            if self.answers_follow_up:
+                await asyncio.to_thread(self._follow_up, dispatcher, tracker)
             await asyncio.to_thread(self._log_turn, tracker, True)
             return events
         except StoreUnavailableError as e:
@@ -95,6 +100,14 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         return []
 
     logs_itself = False  # actions that write their own, richer interaction rows
+
+    def _follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        from actions.follow_up import answer_follow_up
+
+        try:
+            answer_follow_up(dispatcher, tracker, self.services.qa)
+        except Exception:  # the flow's own reply stands even if the extra answer fails
+            logger.exception("%s: could not answer the follow-up question", self.name())
 
     def _log_turn(self, tracker: Tracker, resolved: bool) -> None:
         """With consent: which action answered this turn and whether it went through."""

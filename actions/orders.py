@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction
 from actions.wording import items_sentence, payment_text, status_text, tracking_text
-from commerce.records import Order, PaymentStatus
-from commerce.service import money
+from commerce.records import Order, OrderStatus, PaymentStatus
+from commerce.service import StoreService, money
 from shopdesk.errors import InvalidRequestError, NotFoundError
 
 
@@ -19,6 +19,7 @@ class _VerifiedOrderAction(ServiceAction):
     """Loads the order the form verified; says so plainly if it is no longer there."""
 
     toned = True
+    answers_follow_up = True
 
     def verified_order(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
         try:
@@ -33,6 +34,22 @@ class _VerifiedOrderAction(ServiceAction):
             return None
 
 
+def next_steps(order: Order, store: StoreService) -> list[dict[str, str]]:
+    """The things a customer can do next with this order, as buttons (typing works too)."""
+    steps = []
+    if order.shipment is not None and order.status is OrderStatus.SHIPPED:
+        steps.append({"title": "Track the parcel", "payload": "/track_shipment"})
+    if store.can_cancel(order):
+        steps.append({"title": "Cancel it", "payload": "/cancel_order"})
+    if store.can_change_address(order):
+        steps.append({"title": "Change the address", "payload": "/change_address"})
+    if order.status is OrderStatus.DELIVERED:
+        if store.return_eligibility(order).allowed:
+            steps.append({"title": "Return something", "payload": "/return_request"})
+        steps.append({"title": "Report a fault", "payload": "/report_defect"})
+    return steps
+
+
 class ActionCheckOrderStatus(_VerifiedOrderAction):
     def name(self) -> str:
         return "action_check_order_status"
@@ -42,9 +59,10 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
         order = self.verified_order(dispatcher, tracker)
         if order is None:
             return [SlotSet("order_number", None)]
+        store = self.services.store
         dispatcher.utter_message(
-            text=f"{status_text(order, self.services.store.today())} Items: {items_sentence(order)}."
-        )
+            text=f"{status_text(order, store.today())} Items: {items_sentence(order)}.",
+            buttons=next_steps(order, store))
         return []
 
 

@@ -102,6 +102,7 @@ class ActionAskReturnItem(ServiceAction):
 
 class ActionSubmitReturn(ServiceAction):
     toned = True
+    answers_follow_up = True
 
     def name(self) -> str:
         return "action_submit_return"
@@ -129,4 +130,84 @@ class ActionSubmitReturn(ServiceAction):
                 "working days."
             )
         )
+        return reset
+
+
+class ValidateFaultyItemForm(ValidateReturnForm):
+    """The faulty / damaged / wrong-item flow: the same order check and item matching as a
+    return, but the 30-day window does not apply (the warranty does)."""
+
+    def name(self) -> str:
+        return "validate_faulty_item_form"
+
+    def check_order(self, order: Order) -> str | None:
+        try:
+            self.services.store.fault_remedy(order)
+        except InvalidRequestError as e:
+            return f"I can't open a claim for order {order.number}: {e}."
+        return None
+
+
+class ActionAskFaultyItem(ServiceAction):
+    """Asks which item is faulty, offering the order's items as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_faulty_item_form_return_item"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        order = self.services.store.find_order(tracker.get_slot("order_number"))
+        if order is None or not order.items:
+            dispatcher.utter_message(text="Which item has the problem?")
+            return []
+        buttons = [{"title": item_line(i)[:60], "payload": i.name} for i in order.items]
+        if len(order.items) == 1:
+            dispatcher.utter_message(
+                text=f"Order {order.number} has one item: {item_line(order.items[0])}. Is that "
+                "the one with the problem?", buttons=[{"title": "Yes, that one",
+                                                        "payload": order.items[0].name}])
+            return []
+        dispatcher.utter_message(text=f"Which item from order {order.number} has the problem?",
+                                 buttons=buttons)
+        return []
+
+
+class ActionSubmitFaultyItem(ServiceAction):
+    """Apologises, says which policy applies, opens the claim and records a complaint."""
+
+    toned = True
+    answers_follow_up = True
+
+    def name(self) -> str:
+        return "action_submit_faulty_item"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        store = self.services.store
+        reset = [SlotSet(s, None) for s in (*_FLOW_SLOTS, "fault_description")]
+        item = tracker.get_slot("return_item") or "item"
+        said = " ".join(str(tracker.get_slot("fault_description") or "").split())
+        description = said if said and not said.startswith("/") else "reported faulty"
+        dispatcher.utter_message(text=f"I'm sorry the {item} let you down — that shouldn't "
+                                 "happen, and I'll sort it out now.")
+        try:
+            claim, remedy = store.open_fault_claim(
+                tracker.get_slot("order_number") or "", tracker.get_slot("email") or "",
+                item, description)
+        except InvalidRequestError as e:
+            # past the warranty: the policy sentence offers the repair service instead
+            dispatcher.utter_message(text=str(e)[:1].upper() + str(e)[1:].rstrip(".") + ".")
+            claim = None
+        except NotFoundError as e:
+            dispatcher.utter_message(text=f"I couldn't open a claim for that: {e}.")
+            return reset
+        complaint = store.record_feedback(tracker.sender_id, "complaint",
+                                          f"faulty {item}: {description}")
+        if claim is not None:
+            dispatcher.utter_message(text=(
+                f"{remedy.policy} I've opened claim {claim.rma} for the {claim.item_name} from "
+                f"order {claim.order_number} and e-mailed you a free returns label. If you can, "
+                "reply to that e-mail with a photo of the fault — it speeds things up."))
+        dispatcher.utter_message(text=f"I've also recorded this as a complaint (reference "
+                                 f"C{complaint.id:05d}) so our quality team looks into it.")
         return reset

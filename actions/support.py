@@ -114,9 +114,11 @@ class ActionAnswerQuestion(ServiceAction):
                     "of these? Or a person can take over.",
                     buttons=[*buttons, HUMAN_BUTTON])
             else:
+                # an honest "no answer" first: these are only the nearest questions we have
                 dispatcher.utter_message(
-                    text="I'm not completely sure what you're asking. Is it one of these?",
-                    buttons=buttons)
+                    text="I couldn't find an answer to exactly that in our help centre. These "
+                    "are the closest questions I have — or a person on our team can help.",
+                    buttons=[*buttons, HANDOFF_BUTTON])
             return []
         count, event = bump_failures(tracker)
         limit = self.services.settings.handoff_after_failures

@@ -23,6 +23,8 @@ from shopdesk.errors import InvalidRequestError, NotFoundError
 from shopdesk.redact import redact
 
 RETURN_WINDOW_DAYS = 30
+WARRANTY_YEARS = 2  # own-brand products, against manufacturing faults
+REPAIR_FROM = "£15"
 ORDER_NUMBER = re.compile(r"^[1-9]\d{5}$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$")
 _FIELD_LIMIT = 500
@@ -45,6 +47,15 @@ def normalise_email(text: str | None) -> str | None:
 
 def money(cents: int) -> str:
     return f"£{cents / 100:,.2f}"
+
+
+@dataclass(frozen=True)
+class FaultRemedy:
+    """What the store's policy offers for a faulty, damaged or wrong item of one order."""
+
+    kind: str  # "replace_or_refund" (inside the return window), "warranty", "repair_service"
+    policy: str  # the sentence the customer is told
+    opens_claim: bool  # whether a replacement/refund or warranty claim is opened
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,64 @@ class StoreService:
                 f"it was delivered on {delivered:%d %B %Y}, more than {RETURN_WINDOW_DAYS} days ago",
             )
         return ReturnEligibility(True, "", days_left)
+
+    def fault_remedy(self, order: Order) -> FaultRemedy:
+        """Which policy applies to a fault in ``order``, by the days since it was delivered.
+
+        Raises:
+            InvalidRequestError: the order was cancelled or has not been delivered yet.
+        """
+        if order.status is OrderStatus.CANCELLED:
+            raise InvalidRequestError("this order was cancelled, so nothing from it was sent")
+        if order.status is not OrderStatus.DELIVERED or order.shipment is None:
+            raise InvalidRequestError("this order hasn't been delivered yet")
+        delivered = order.shipment.delivered_on or order.shipment.estimated_delivery
+        age = (self.today() - delivered).days
+        if age <= RETURN_WINDOW_DAYS:
+            return FaultRemedy(
+                "replace_or_refund",
+                f"It arrived less than {RETURN_WINDOW_DAYS} days ago, so you can choose a "
+                "replacement or a full refund, including the original delivery cost.", True)
+        if delivered + timedelta(days=365 * WARRANTY_YEARS) >= self.today():
+            return FaultRemedy(
+                "warranty",
+                f"It's covered by our {WARRANTY_YEARS}-year warranty against manufacturing "
+                "faults (lifetime on tent poles and backpack frames): we'll repair or replace "
+                "it free of charge once we've checked the fault.", True)
+        return FaultRemedy(
+            "repair_service",
+            f"It was delivered on {delivered:%d %B %Y}, so it's past the {WARRANTY_YEARS}-year "
+            f"warranty — but our repair service can fix zips, tears and seams from {REPAIR_FROM}.",
+            False)
+
+    def open_fault_claim(self, number: str, email: str, item_text: str,
+                         description: str) -> tuple[ReturnRequest, FaultRemedy]:
+        """Open a replacement/refund or warranty claim for a faulty, damaged or wrong item.
+
+        Raises:
+            NotFoundError: no such order for this e-mail, or no such item in it.
+            InvalidRequestError: not delivered, cancelled, past the warranty, or already claimed.
+        """
+        order = self.order_for_customer(number, email)
+        remedy = self.fault_remedy(order)
+        if not remedy.opens_claim:
+            raise InvalidRequestError(remedy.policy)
+        item = self.match_item(order, item_text)
+        if item is None:
+            raise NotFoundError(f"no item matching {item_text[:60]!r} in order {order.number}")
+        if any(r.sku == item.sku for r in self._repo.returns_for_order(order.number)):
+            raise InvalidRequestError(f"a return or claim for the {item.name} is already open")
+        request = ReturnRequest(
+            rma=f"{'W' if remedy.kind == 'warranty' else 'R'}{secrets.randbelow(10**7):07d}",
+            order_number=order.number,
+            sku=item.sku,
+            item_name=item.name,
+            reason=("faulty: " + " ".join(description.split()))[:_FIELD_LIMIT],
+            refund_cents=item.unit_price_cents * item.quantity,
+            created_at=self._clock(),
+            status="warranty_claim" if remedy.kind == "warranty" else "faulty_awaiting_parcel",
+        )
+        return self._repo.add_return(request), remedy
 
     @staticmethod
     def match_item(order: Order, text: str | None) -> OrderItem | None:

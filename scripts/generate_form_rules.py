@@ -23,6 +23,7 @@ FORMS: dict[str, tuple[str, str]] = {
     "return_form": ("return_request", "action_submit_return"),
     "change_address_form": ("change_address", "action_change_address"),
     "payment_form": ("payment_problem", "action_check_payment"),
+    "faulty_item_form": ("report_defect", "action_submit_faulty_item"),
 }
 
 # intent asked in the middle of a form -> how it is answered before the form resumes

@@ -1,0 +1,116 @@
+"""The faulty-item flow (apology, the policy that applies, a claim, a complaint) and the
+second question of a two-request message, on real trackers and the in-memory store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from actions.follow_up import answer_follow_up, extra_questions, starting_message
+from actions.orders import ActionCheckOrderStatus
+from actions.returns import ActionSubmitFaultyItem, ValidateFaultyItemForm
+from commerce.memory_repository import InMemoryStoreRepository
+from shopdesk.clock import FixedClock
+from shopdesk.composition import Services
+from shopdesk.errors import InvalidRequestError
+from tests.conftest import NOW, make_tracker
+from tests.helpers import run_action, texts
+
+JANE = "jane.doe@example.com"
+
+
+def faulty(order: str, item: str, said: str = "the zip broke on the first night"):  # type: ignore[no-untyped-def]
+    return make_tracker(slots={"order_number": order, "email": JANE, "return_item": item,
+                               "fault_description": said})
+
+
+def test_a_fault_inside_the_return_window_offers_replacement_or_refund(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    messages, events = run_action(ActionSubmitFaultyItem(services),
+                                  faulty("100235", "Ridgeline Waterproof Jacket"))
+    text = texts(messages)
+    assert "sorry" in text.lower()
+    assert "replacement or a full refund" in text and "delivery cost" in text
+    [claim] = repository.returns_for_order("100235")
+    assert claim.reason == "faulty: the zip broke on the first night"
+    assert claim.rma in text and claim.status == "faulty_awaiting_parcel"
+    assert "complaint (reference C" in text
+    assert "In stock" not in text and "£" not in text  # never a product card
+    assert {e["name"] for e in events if e["event"] == "slot"} >= {"return_item",
+                                                                   "fault_description"}
+
+
+def test_a_fault_after_the_return_window_is_a_warranty_claim(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    text = texts(run_action(ActionSubmitFaultyItem(services), faulty("100237", "Daypack 28L"))[0])
+    assert "2-year warranty" in text and "repair or replace" in text
+    [claim] = repository.returns_for_order("100237")
+    assert claim.rma.startswith("W") and claim.status == "warranty_claim"
+
+
+def test_past_the_warranty_the_repair_service_is_offered_and_a_complaint_kept(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    later = Services(settings=services.settings, store=type(services.store)(
+        repository, FixedClock(NOW + timedelta(days=3 * 365))), qa=services.qa,
+        clock=FixedClock(NOW + timedelta(days=3 * 365)))
+    text = texts(run_action(ActionSubmitFaultyItem(later), faulty("100237", "Daypack 28L"))[0])
+    assert "past the 2-year warranty" in text and "repair service" in text
+    assert repository.returns_for_order("100237") == []
+    assert "complaint (reference C" in text
+
+
+def test_a_fault_cannot_be_claimed_on_an_order_not_yet_delivered(services: Services) -> None:
+    order = services.store.find_order("100236")
+    assert order is not None
+    with pytest.raises(InvalidRequestError, match="hasn't been delivered"):
+        services.store.fault_remedy(order)
+    assert "can't open a claim" in ValidateFaultyItemForm(services).check_order(order)  # type: ignore[operator]
+
+
+def test_a_button_payload_is_not_kept_as_the_customers_description(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    run_action(ActionSubmitFaultyItem(services),
+               faulty("100235", "Trailhead Fleece Pullover", said="/report_defect"))
+    [claim] = repository.returns_for_order("100235")
+    assert claim.reason == "faulty: reported faulty"
+
+
+def test_status_offers_the_next_steps_that_apply(services: Services) -> None:
+    [message] = run_action(ActionCheckOrderStatus(services),
+                           make_tracker(slots={"order_number": "100236", "email": JANE}))[0]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ["/cancel_order", "/change_address"]
+    [message] = run_action(ActionCheckOrderStatus(services),
+                           make_tracker(slots={"order_number": "100235", "email": JANE}))[0]
+    assert [b["payload"] for b in message["buttons"]] == ["/return_request", "/report_defect"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("cancel 100236 and how long do refunds take?", ["how long do refunds take"]),
+    ("I want to cancel order 100236, also do you ship to Ireland? jane.doe@example.com",
+     ["do you ship to Ireland"]),
+    ("where is my order 100234? jane.doe@example.com", []),
+    ("Could you let me know where it's at? Thanks", []),  # about the order itself
+    ("cancel my order please", []),
+])
+def test_extra_questions_are_the_open_questions_besides_the_request(
+        text: str, expected: list[str]) -> None:
+    assert extra_questions(text, ("100236", JANE)) == expected
+
+
+def test_the_follow_up_answers_the_question_of_the_message_that_started_the_flow(
+        services: Services) -> None:
+    start = "cancel 100236 and how long do refunds take?"
+    tracker = make_tracker(
+        text="yes", slots={"order_number": "100236", "email": JANE},
+        events=[{"event": "user", "text": start},
+                {"event": "active_loop", "name": "cancel_order_form"},
+                {"event": "user", "text": JANE}, {"event": "active_loop", "name": None}])
+    assert starting_message(tracker) == start
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    said = answer_follow_up(dispatcher, tracker, services.qa)
+    assert len(said) == 1 and "how long do refunds take" in said[0]["text"]
+    assert "working days" in said[0]["text"]
