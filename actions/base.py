@@ -83,6 +83,8 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
+            if self.answers_follow_up and tracker.get_slot("flow_refused"):
+                return await asyncio.to_thread(self._refused, dispatcher, tracker)
             events = await asyncio.to_thread(self.act, dispatcher, tracker, domain)
             if self.toned:
                 apply_tone(dispatcher, tracker)
@@ -100,6 +102,28 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         return []
 
     logs_itself = False  # actions that write their own, richer interaction rows
+
+    def _refused(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The flow's validation found it can't go ahead for this order (and said why): show
+        where the order stands and what can be done with it instead."""
+        from actions.orders import next_steps
+        from actions.wording import status_text, tracking_text
+        from commerce.records import OrderStatus
+
+        store = self.services.store
+        order = store.find_order(tracker.get_slot("order_number"))
+        if order is None:
+            dispatcher.utter_message(text="What would you like to do instead?")
+        else:
+            shipped = order.status is OrderStatus.SHIPPED
+            where = (tracking_text(order, store.today()) if shipped
+                     else status_text(order, store.today()))
+            steps = [s for s in next_steps(order, store)
+                     if not (shipped and s["payload"] == "/track_shipment")]  # shown already
+            dispatcher.utter_message(
+                text=f"Here's where it stands: {where}" + (" What would you like to do?" if steps
+                                                           else ""), buttons=steps)
+        return [SlotSet("flow_refused", None)]
 
     def _follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         from actions.follow_up import answer_follow_up

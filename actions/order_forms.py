@@ -78,11 +78,11 @@ class OrderFormValidation(UsesServices, FormValidationAction, abc.ABC):
                                 email)
         problem = self.check_order(order)
         if problem:
-            dispatcher.utter_message(
-                text=problem + " If you meant a different order, tell me its number, "
-                "or say 'stop' to do something else."
-            )
-            return {"order_number": None}
+            # The order is proven but this flow can't go ahead for it: say why and end the
+            # flow (its last action offers what can be done instead) rather than asking for
+            # another order number the customer doesn't have.
+            dispatcher.utter_message(text=problem)
+            return {"flow_refused": problem, "requested_slot": None}
         return None
 
     async def validate_order_number(
@@ -157,9 +157,25 @@ class ValidatePaymentForm(OrderFormValidation):
         return "validate_payment_form"
 
 
+# "no, don't cancel it", "actually keep it": whatever the intent, not a yes to cancelling
+_NOT_CANCEL = re.compile(
+    r"^\W*(no|nope|nah|wait|hold on)\b|\b(don'?t|do not|dont|not|never)\s+(cancel|do it|go ahead)"
+    r"|\bnever ?mind\b|\bkeep (it|the order|my order)\b|\bchanged? my mind\b", re.I)
+
+
 class ValidateCancelOrderForm(OrderFormValidation):
     def name(self) -> str:
         return "validate_cancel_order_form"
+
+    async def validate_confirm_cancel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Cancelling can't be undone: a "yes" that also says no is a no."""
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if value is True and _NOT_CANCEL.search(said):
+            return {"confirm_cancel": False}
+        return {"confirm_cancel": value}
 
     def check_order(self, order: Order) -> str | None:
         if self.services.store.can_cancel(order):

@@ -32,16 +32,18 @@ class ValidateReturnForm(OrderFormValidation):
 
     async def extract_return_item(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
-        """Pre-fill the item when the customer already named a product of this order
-        ("can I send back the fleece?") — they should not be asked again."""
+        """Pre-fill the item when the order has only one, or when the customer already named a
+        product of this order ("can I send back the fleece?") — they should not be asked."""
         if tracker.get_slot("return_item") or not tracker.get_slot("email"):
-            return {}
-        product = tracker.get_slot("product")
-        if not product:
             return {}
         order = await asyncio.to_thread(
             self.services.store.find_order, tracker.get_slot("order_number"))
-        item = self.services.store.match_item(order, product) if order else None
+        if order is None:
+            return {}
+        if len(order.items) == 1:  # nothing to choose
+            return {"return_item": order.items[0].name}
+        product = tracker.get_slot("product")
+        item = self.services.store.match_item(order, product) if product else None
         return {"return_item": item.name} if item else {}
 
     async def validate_return_item(

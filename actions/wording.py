@@ -32,8 +32,9 @@ def status_text(order: Order, today: date) -> str:
                         "Once the payment is sorted it goes straight to our warehouse.")
             return f"{head}, has been received and is waiting to be picked at our warehouse."
         case OrderStatus.PROCESSING:
-            return (f"{head}, is being packed at our warehouse. It usually ships within one "
-                    "working day, and you'll get an e-mail with tracking when it does.")
+            return (f"{head}, is being processed and packed at our warehouse — it hasn't "
+                    "shipped yet. It usually ships within one working day, and you'll get an "
+                    "e-mail with tracking when it does.")
         case OrderStatus.SHIPPED if s is not None:
             text = (f"{head}, shipped on {day(s.shipped_on)} with {s.carrier} "
                     f"(tracking {s.tracking_number}).")

@@ -94,7 +94,9 @@ def build() -> dict:
             "condition": [{"active_loop": form}],
             "steps": [{"intent": "human_handoff"}, *_deactivate(), {"action": "action_handoff"}],
         })
-        if form != "cancel_order_form":  # there, "cancel it" answers the question
+        # in the cancel form "cancel it" answers the question; in the faulty-item form a second
+        # description of the fault ("the zip is broken") names the item
+        if form not in ("cancel_order_form", "faulty_item_form"):
             rules.append({
                 "rule": f"{intent} again inside {form}",
                 "condition": [{"active_loop": form}],

@@ -15,7 +15,7 @@ from shopdesk.clock import FixedClock
 from shopdesk.composition import Services
 from shopdesk.errors import InvalidRequestError
 from tests.conftest import NOW, make_tracker
-from tests.helpers import run_action, texts
+from tests.helpers import run_action, slot_events, texts
 
 JANE = "jane.doe@example.com"
 
@@ -114,3 +114,17 @@ def test_the_follow_up_answers_the_question_of_the_message_that_started_the_flow
     said = answer_follow_up(dispatcher, tracker, services.qa)
     assert len(said) == 1 and "how long do refunds take" in said[0]["text"]
     assert "working days" in said[0]["text"]
+
+
+def test_a_refused_flow_shows_where_the_order_stands_and_what_can_be_done(
+        services: Services) -> None:
+    from actions.orders import ActionCancelOrder
+
+    tracker = make_tracker(slots={"order_number": "100234", "email": JANE,
+                                  "flow_refused": "Order 100234 has already shipped"})
+    messages, events = run_action(ActionCancelOrder(services), tracker)
+    assert texts(messages).startswith("Here's where it stands: ")
+    assert "Expected delivery" in texts(messages)  # the tracking, not a second question
+    assert not messages[0]["buttons"]
+    assert slot_events(events) == {"flow_refused": None}
+    assert services.store.find_order("100234").status.value == "shipped"  # type: ignore[union-attr]

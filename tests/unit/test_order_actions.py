@@ -32,7 +32,7 @@ def test_status_of_a_shipped_order_names_carrier_items_and_date(services: Servic
 
 def test_status_of_a_processing_order(services: Services) -> None:
     text = texts(run_action(ActionCheckOrderStatus(services), verified(order_number="100236"))[0])
-    assert "being packed" in text and "Basecamp 2 Tent" in text
+    assert "hasn't shipped yet" in text and "Basecamp 2 Tent" in text
 
 
 def test_late_parcel_is_called_late(services: Services) -> None:

@@ -87,7 +87,9 @@ def test_changing_the_order_number_rechecks_the_known_email(services: Services) 
 def test_shipped_order_cannot_be_cancelled(services: Services) -> None:
     text, slots, _ = validate(ValidateCancelOrderForm(services), active_loop="cancel_order_form",
                               slots={"order_number": "100234"}, candidates={"email": JANE})
-    assert slots["order_number"] is None
+    # the flow ends with the reason; the proven order stays (no second order number asked)
+    assert slots["requested_slot"] is None and "already shipped" in slots["flow_refused"]
+    assert "order_number" not in slots and slots["email"] == JANE
     assert "already shipped" in text and "return it" in text
 
 
@@ -101,8 +103,23 @@ def test_processing_order_can_be_cancelled(services: Services) -> None:
 def test_return_outside_the_window_is_refused(services: Services) -> None:
     text, slots, _ = validate(ValidateReturnForm(services), active_loop="return_form",
                               slots={"order_number": "100237"}, candidates={"email": JANE})
-    assert slots["order_number"] is None
+    assert slots["requested_slot"] is None and "more than 30 days ago" in slots["flow_refused"]
     assert "more than 30 days ago" in text
+
+
+def test_a_no_inside_a_yes_never_cancels(services: Services) -> None:
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    action = ValidateCancelOrderForm(services)
+    for said, expected in [("no, don't cancel it, I've changed my mind", False),
+                           ("actually keep it", False), ("wait", False),
+                           ("yes cancel it, I don't need it any more", True), ("yes", True)]:
+        tracker = make_tracker(text=said, active_loop="cancel_order_form")
+        slots = asyncio.run(action.validate_confirm_cancel(True, CollectingDispatcher(), tracker,
+                                                           {}))
+        assert slots == {"confirm_cancel": expected}, said
 
 
 def test_return_item_is_matched_to_the_order_despite_typos(services: Services) -> None:
