@@ -131,7 +131,13 @@ class ActionChangeAddress(_VerifiedOrderAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
-        reset = [SlotSet("new_address", None)]
+        reset = [SlotSet("new_address", None), SlotSet("confirm_address", None)]
+        if not tracker.get_slot("confirm_address"):
+            dispatcher.utter_message(text="OK, I haven't changed anything — order "
+                                     f"{tracker.get_slot('order_number')} still goes to the "
+                                     "address it had. If the new one needs correcting, just ask "
+                                     "me to change the address again.")
+            return reset
         try:
             order = self.services.store.change_address(
                 tracker.get_slot("order_number") or "",
@@ -149,3 +155,20 @@ class ActionChangeAddress(_VerifiedOrderAction):
             f"{order.shipping_address}. You'll get an e-mail confirming the change."
         )
         return reset
+
+
+class ActionAskConfirmAddress(ServiceAction):
+    """Reads the new address back before the order is changed (a typo would send the parcel
+    astray)."""
+
+    def name(self) -> str:
+        return "action_ask_confirm_address"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(
+            text=f"Shall I change the delivery address of order {tracker.get_slot('order_number')} "
+            f"to: {tracker.get_slot('new_address')}?",
+            buttons=[{"title": "Yes, change it", "payload": "/affirm"},
+                     {"title": "No, leave it", "payload": "/deny"}])
+        return []

@@ -105,6 +105,10 @@ class ActionAnswerQuestion(ServiceAction):
                            for h in result.alternatives[:2]]
                 dispatcher.utter_message(text=reply.text, buttons=related + reply.buttons)
             return [SlotSet("failed_attempts", 0.0)]
+        if not in_form and about_an_order(tracker):
+            # no article answers it, but the customer named an order (or asks about the one
+            # already proven in this conversation): look it up instead of guessing or a dead end
+            return [FollowupAction("order_status_form")]
         if result.decision is Decision.SUGGEST:
             buttons = [{"title": h.pair.question[:80], "payload": h.pair.question}
                        for h in result.hits]
@@ -156,6 +160,17 @@ class ActionAnswerQuestion(ServiceAction):
         self._remember(tracker, pair, "clicked")
         dispatcher.utter_message(text=f"{pair.answer}\n\n(From our help centre: “{pair.question}”)")
         return [SlotSet("failed_attempts", 0.0)]
+
+
+_ORDER_WORDS = re.compile(r"\b(order|orders|parcel|package|delivery|it|that)\b", re.I)
+
+
+def about_an_order(tracker: Tracker) -> bool:
+    """The message carries an order number, or refers to the order already proven here."""
+    if next(tracker.get_latest_entity_values("order_number"), None):
+        return True
+    proven = tracker.get_slot("order_number") and tracker.get_slot("email")
+    return bool(proven and _ORDER_WORDS.search(latest_text(tracker)))
 
 
 def split_questions(text: str, limit: int = 3) -> list[str]:

@@ -28,7 +28,8 @@ def status_text(order: Order, today: date) -> str:
     match order.status:
         case OrderStatus.PLACED:
             if order.payment_status is PaymentStatus.DECLINED:
-                return (f"{head}, is on hold because the payment didn't go through. "
+                note = f" {order.payment_note}" if order.payment_note else ""
+                return (f"{head}, is on hold because the payment didn't go through.{note} "
                         "Once the payment is sorted it goes straight to our warehouse.")
             return f"{head}, has been received and is waiting to be picked at our warehouse."
         case OrderStatus.PROCESSING:

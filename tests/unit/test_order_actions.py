@@ -77,10 +77,20 @@ def test_change_address_updates_the_order(services: Services,
                                           repository: InMemoryStoreRepository) -> None:
     messages, events = run_action(
         ActionChangeAddress(services),
-        verified(order_number="100236", new_address="12 Elm Avenue, Leeds LS1 4AP"))
+        verified(order_number="100236", new_address="12 Elm Avenue, Leeds LS1 4AP",
+                 confirm_address=True))
     assert "12 Elm Avenue" in texts(messages)
     assert repository.get_order("100236").shipping_address == "12 Elm Avenue, Leeds LS1 4AP"  # type: ignore[union-attr]
-    assert slot_events(events) == {"new_address": None}
+    assert slot_events(events) == {"new_address": None, "confirm_address": None}
+
+
+def test_address_not_confirmed_changes_nothing(services: Services,
+                                               repository: InMemoryStoreRepository) -> None:
+    before = repository.get_order("100236").shipping_address  # type: ignore[union-attr]
+    messages, _ = run_action(ActionChangeAddress(services), verified(
+        order_number="100236", new_address="12 Elm Avenue, Leeds LS1 4AP", confirm_address=False))
+    assert "haven't changed anything" in texts(messages)
+    assert repository.get_order("100236").shipping_address == before  # type: ignore[union-attr]
 
 
 def test_return_is_created_with_refund_amount(services: Services,

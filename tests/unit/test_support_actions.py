@@ -150,3 +150,16 @@ def test_every_action_is_registered_with_a_unique_name() -> None:
     assert len(names) == len(set(names))
     assert set(domain()["actions"]) == set(names)
     assert ServiceAction.__abstractmethods__
+
+
+def test_an_unanswerable_message_about_an_order_looks_the_order_up(services: Services) -> None:
+    action = ActionAnswerQuestion(services)
+    named = make_tracker("zxqv plorb 100240 jane.doe@example.com", "nlu_fallback",
+                         entities=[{"entity": "order_number", "value": "100240"}])
+    messages, events = run_action(action, named)
+    assert followups(events) == ["order_status_form"] and messages == []
+    proven = make_tracker("zxqv plorb in that order", "ask_question",
+                          slots={"order_number": "100235", "email": "jane.doe@example.com"})
+    assert followups(run_action(action, proven)[1]) == ["order_status_form"]
+    # without an order in sight it stays an honest "no answer"
+    assert followups(run_action(action, make_tracker("zxqv plorb", "nlu_fallback"))[1]) == []
