@@ -16,7 +16,9 @@ def main() -> None:
     if len(secret) < 16:
         sys.stderr.write("SHOPDESK_RASA_JWT_SECRET must be set (16+ characters)\n")
         raise SystemExit(2)
-    sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", "--jwt-secret", secret,
+    # "--jwt-secret=<secret>" in one word: a generated secret may start with "-", which
+    # argparse would otherwise take for an option ("expected one argument")
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--jwt-secret={secret}",
                 "--jwt-method", "HS256"]
     from rasa.__main__ import main as rasa_main
 
