@@ -151,7 +151,7 @@ class ActionChangeAddress(_VerifiedOrderAction):
             dispatcher.utter_message(text=f"Sorry, I couldn't change the address: {e}.")
             return reset
         dispatcher.utter_message(
-            text=f"Done — order {order.number} will now be delivered to: "
+            text=f"Done — the delivery address of order {order.number} is changed to: "
             f"{order.shipping_address}. You'll get an e-mail confirming the change."
         )
         return reset
