@@ -30,6 +30,12 @@ _CATEGORY_WORDS = {
 }
 
 
+# questions about the shop's terms rather than a product's facts
+_POLICY_WORDS = re.compile(r"\b(warrant(y|ies)|guarantee[ds]?|return(s|ed|ing)?|refund(s|ed)?|"
+                           r"exchange|repair(s|ed)?|deliver(y|ies|ed)?|shipping|postage|"
+                           r"covered)\b", re.I)
+
+
 def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
@@ -192,6 +198,15 @@ class ActionProductInfo(ServiceAction):
             domain: dict[str, Any]) -> list[EventType]:
         text = latest_text(tracker)
         store = self.services.store
+        if _POLICY_WORDS.search(text):
+            # "are tent poles covered by a lifetime guarantee?" asks about a policy, not for the
+            # product card: a confident help-centre answer comes first
+            result = self.services.qa.answer(text, self.services.sentiment.rerank(mood_of(tracker)))
+            if result.decision is Decision.ANSWER:
+                hit = result.hits[0]
+                dispatcher.utter_message(text=f"{hit.pair.answer}\n\n(Answered from our help "
+                                         f"centre: “{hit.pair.question}”)")
+                return []
         entity = next(tracker.get_latest_entity_values("product"), None)
         matches = store.match_products(entity) if entity else []
         if not matches:

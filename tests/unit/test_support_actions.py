@@ -163,3 +163,16 @@ def test_an_unanswerable_message_about_an_order_looks_the_order_up(services: Ser
     assert followups(run_action(action, proven)[1]) == ["order_status_form"]
     # without an order in sight it stays an honest "no answer"
     assert followups(run_action(action, make_tracker("zxqv plorb", "nlu_fallback"))[1]) == []
+
+
+def test_a_policy_question_about_a_product_gets_the_policy_not_the_card(
+        services: Services) -> None:
+    tracker = make_tracker("what is your return policy for the Basecamp 2 tent?",
+                           "product_question", entities=[{"entity": "product",
+                                                          "value": "Basecamp 2 tent"}])
+    text = texts(run_action(ActionProductInfo(services), tracker)[0])
+    assert "30 days" in text and "In stock" not in text
+    card = texts(run_action(ActionProductInfo(services), make_tracker(
+        "how much does the Basecamp 2 tent weigh?", "product_question",
+        entities=[{"entity": "product", "value": "Basecamp 2 tent"}]))[0])
+    assert "2.1 kg" in card
