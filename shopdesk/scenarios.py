@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,22 +185,27 @@ def report(outcomes: list[Outcome]) -> str:
 def rest_say(rasa_url: str) -> Say:
     import httpx
 
-    client = httpx.Client(timeout=120)
-
     def say(sender: str, text: str) -> list[dict[str, Any]]:
-        r = client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        # one request, one connection, closed at once: nothing is left open for the GC to find
+        r = httpx.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                       timeout=120)
         r.raise_for_status()
         return r.json()
 
     return say
 
 
-def reseeder(database_url: str, clock: Clock) -> Callable[[], None]:
+@contextmanager
+def reseeding(database_url: str, clock: Clock) -> Iterator[Callable[[], None]]:
+    """A function that dates the demo orders from now again (the engine closed afterwards)."""
     from commerce.demo import reseed_demo_orders
     from shopdesk.database import make_engine
 
     engine = make_engine(database_url)
-    return lambda: reseed_demo_orders(engine, clock())
+    try:
+        yield lambda: reseed_demo_orders(engine, clock())
+    finally:
+        engine.dispose()
 
 
 def run_suite(settings: Settings, clock: Clock) -> int:
@@ -217,8 +223,9 @@ def run_suite(settings: Settings, clock: Clock) -> int:
         print("• starting the product on free ports for the scenario suite...", flush=True)
         stack.start(timeout=420)
         try:
-            outcomes = run_all(scenarios, rest_say(f"http://127.0.0.1:{stack.settings.rasa_port}"),
-                               reseeder(stack.settings.database_url, clock))
+            with reseeding(stack.settings.database_url, clock) as reset:
+                outcomes = run_all(scenarios,
+                                   rest_say(f"http://127.0.0.1:{stack.settings.rasa_port}"), reset)
         finally:
             stack.stop()
     text = report(outcomes)

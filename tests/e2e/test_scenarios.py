@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shopdesk.clock import system_clock
-from shopdesk.scenarios import load, pass_rate, report, reseeder, rest_say, run_all
+from shopdesk.scenarios import load, pass_rate, report, reseeding, rest_say, run_all
 from shopdesk.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -18,7 +18,8 @@ REGRESSION_FLOOR = 0.75
 
 
 def test_scenario_suite_does_not_fall_below_what_works_today(stack: Stack) -> None:
-    outcomes = run_all(load(), rest_say(f"http://127.0.0.1:{stack.settings.rasa_port}"),
-                       reseeder(stack.settings.database_url, system_clock), progress=False)
+    with reseeding(stack.settings.database_url, system_clock) as reset:
+        outcomes = run_all(load(), rest_say(f"http://127.0.0.1:{stack.settings.rasa_port}"),
+                           reset, progress=False)
     print(report(outcomes))
     assert pass_rate(outcomes) >= REGRESSION_FLOOR, report(outcomes)
