@@ -79,6 +79,10 @@ class ValidateReturnForm(OrderFormValidation):
 class ActionAskReturnItem(ServiceAction):
     """Asks which item to return, offering the order's items as buttons."""
 
+    which = "Which item would you like to return?"
+    which_in = "Which item from order {number} would you like to return?"
+    the_one = "Is that the one you want to return?"
+
     def name(self) -> str:
         return "action_ask_return_item"
 
@@ -86,17 +90,17 @@ class ActionAskReturnItem(ServiceAction):
             domain: dict[str, Any]) -> list[EventType]:
         order = self.services.store.find_order(tracker.get_slot("order_number"))
         if order is None or not order.items:
-            dispatcher.utter_message(text="Which item would you like to return?")
+            dispatcher.utter_message(text=self.which)
             return []
         if len(order.items) == 1:
             dispatcher.utter_message(
                 text=f"Order {order.number} has one item: {item_line(order.items[0])}. "
-                "Is that the one you want to return?",
+                f"{self.the_one}",
                 buttons=[{"title": "Yes, that one", "payload": order.items[0].name}],
             )
             return []
         dispatcher.utter_message(
-            text=f"Which item from order {order.number} would you like to return?",
+            text=self.which_in.format(number=order.number),
             buttons=[{"title": item_line(i)[:60], "payload": i.name} for i in order.items],
         )
         return []
@@ -150,28 +154,15 @@ class ValidateFaultyItemForm(ValidateReturnForm):
         return None
 
 
-class ActionAskFaultyItem(ServiceAction):
+class ActionAskFaultyItem(ActionAskReturnItem):
     """Asks which item is faulty, offering the order's items as buttons."""
+
+    which = "Which item has the problem?"
+    which_in = "Which item from order {number} has the problem?"
+    the_one = "Is that the one with the problem?"
 
     def name(self) -> str:
         return "action_ask_faulty_item_form_return_item"
-
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
-        order = self.services.store.find_order(tracker.get_slot("order_number"))
-        if order is None or not order.items:
-            dispatcher.utter_message(text="Which item has the problem?")
-            return []
-        buttons = [{"title": item_line(i)[:60], "payload": i.name} for i in order.items]
-        if len(order.items) == 1:
-            dispatcher.utter_message(
-                text=f"Order {order.number} has one item: {item_line(order.items[0])}. Is that "
-                "the one with the problem?", buttons=[{"title": "Yes, that one",
-                                                        "payload": order.items[0].name}])
-            return []
-        dispatcher.utter_message(text=f"Which item from order {order.number} has the problem?",
-                                 buttons=buttons)
-        return []
 
 
 class ActionSubmitFaultyItem(ServiceAction):

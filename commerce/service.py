@@ -193,22 +193,11 @@ class StoreService:
         remedy = self.fault_remedy(order)
         if not remedy.opens_claim:
             raise InvalidRequestError(remedy.policy)
-        item = self.match_item(order, item_text)
-        if item is None:
-            raise NotFoundError(f"no item matching {item_text[:60]!r} in order {order.number}")
-        if any(r.sku == item.sku for r in self._repo.returns_for_order(order.number)):
-            raise InvalidRequestError(f"a return or claim for the {item.name} is already open")
-        request = ReturnRequest(
-            rma=f"{'W' if remedy.kind == 'warranty' else 'R'}{secrets.randbelow(10**7):07d}",
-            order_number=order.number,
-            sku=item.sku,
-            item_name=item.name,
-            reason=("faulty: " + " ".join(description.split()))[:_FIELD_LIMIT],
-            refund_cents=item.unit_price_cents * item.quantity,
-            created_at=self._clock(),
-            status="warranty_claim" if remedy.kind == "warranty" else "faulty_awaiting_parcel",
-        )
-        return self._repo.add_return(request), remedy
+        warranty = remedy.kind == "warranty"
+        request = self._open_return(order, item_text, "faulty: " + description,
+                                    "W" if warranty else "R",
+                                    "warranty_claim" if warranty else "faulty_awaiting_parcel")
+        return request, remedy
 
     @staticmethod
     def match_item(order: Order, text: str | None) -> OrderItem | None:
@@ -255,21 +244,26 @@ class StoreService:
         eligibility = self.return_eligibility(order)
         if not eligibility.allowed:
             raise InvalidRequestError(eligibility.reason)
+        return self._open_return(order, item_text, reason, "R", "awaiting_parcel")
+
+    def _open_return(self, order: Order, item_text: str, reason: str, prefix: str,
+                     status: str) -> ReturnRequest:
+        """A return or claim for the order line ``item_text`` names (one open per line)."""
         item = self.match_item(order, item_text)
         if item is None:
             raise NotFoundError(f"no item matching {item_text[:60]!r} in order {order.number}")
         if any(r.sku == item.sku for r in self._repo.returns_for_order(order.number)):
-            raise InvalidRequestError(f"a return for the {item.name} is already open")
-        request = ReturnRequest(
-            rma=f"R{secrets.randbelow(10**7):07d}",
+            raise InvalidRequestError(f"a return or claim for the {item.name} is already open")
+        return self._repo.add_return(ReturnRequest(
+            rma=f"{prefix}{secrets.randbelow(10**7):07d}",
             order_number=order.number,
             sku=item.sku,
             item_name=item.name,
             reason=" ".join(reason.split())[:_FIELD_LIMIT],
             refund_cents=item.unit_price_cents * item.quantity,
             created_at=self._clock(),
-        )
-        return self._repo.add_return(request)
+            status=status,
+        ))
 
     def record_handoff(self, sender_id: str, reason: str, summary: str) -> HandoffTicket:
         ticket = HandoffTicket(
