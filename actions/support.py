@@ -110,7 +110,12 @@ class ActionAnswerQuestion(ServiceAction):
                 related = [{"title": h.pair.question[:80], "payload": h.pair.question}
                            for h in result.alternatives[:2]]
                 dispatcher.utter_message(text=reply.text, buttons=related + reply.buttons)
-            return [SlotSet("failed_attempts", 0.0)]
+            events: list[EventType] = [SlotSet("failed_attempts", 0.0)]
+            if not in_form and next(tracker.get_latest_entity_values("order_number"), None):
+                # the question came with an order number ("cancel 100236, and how long do
+                # refunds take?"): look that order up too, with what can be done with it
+                events.append(FollowupAction("order_status_form"))
+            return events
         if not in_form and about_an_order(tracker):
             # no article answers it, but the customer named an order (or asks about the one
             # already proven in this conversation): look it up instead of guessing or a dead end

@@ -176,3 +176,11 @@ def test_a_policy_question_about_a_product_gets_the_policy_not_the_card(
         "how much does the Basecamp 2 tent weigh?", "product_question",
         entities=[{"entity": "product", "value": "Basecamp 2 tent"}]))[0])
     assert "2.1 kg" in card
+
+
+def test_an_answered_question_that_names_an_order_also_looks_it_up(services: Services) -> None:
+    tracker = make_tracker("cancel 100236 and how long do refunds usually take?", "ask_question",
+                           entities=[{"entity": "order_number", "value": "100236"}])
+    messages, events = run_action(ActionAnswerQuestion(services), tracker)
+    assert "3 working days" in texts(messages)
+    assert followups(events) == ["order_status_form"]
