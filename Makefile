@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval scenarios \
+.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval bench-nlu scenarios \
 	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
@@ -54,6 +54,9 @@ scenarios: setup  ## the frozen scenario suite against the real servers: pass ta
 
 nlu-eval: setup  ## NLU intent cross-validation table (cached per NLU data)
 	@$(PY) -m shopdesk.nlu_eval
+
+bench-nlu: setup  ## NLU featurizer cost per message (batch 1): MiniLM alone vs MiniLM + mpnet
+	@TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/python scripts/bench_nlu_encoders.py
 
 rules:  ## regenerate training_data/rules/forms.yml from scripts/generate_form_rules.py
 	@$(PY) scripts/generate_form_rules.py

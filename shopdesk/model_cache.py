@@ -18,10 +18,13 @@ from pathlib import Path
 from shopdesk.errors import ShopdeskError
 from shopdesk.settings import PROJECT_ROOT
 
-TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/minilm_featurizer.py", "training_data/nlu",
+# models/encoders/*/KEY names the build of each encoder the featurizer reads (shopdesk/encoders.py)
+ENCODER_KEYS = ("models/encoders/all-mpnet-base-v2/KEY",)
+TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/encoder_featurizer.py", *ENCODER_KEYS,
+                   "training_data/nlu",
                    "training_data/stories", "training_data/rules", "requirements-rasa.txt",
                    "requirements-rasa-models.txt")
-NLU_INPUTS = ("config.yml", "bot/minilm_featurizer.py", "training_data/nlu",
+NLU_INPUTS = ("config.yml", "bot/encoder_featurizer.py", *ENCODER_KEYS, "training_data/nlu",
               "requirements-rasa.txt", "requirements-rasa-models.txt")
 RASA_DATA = ("training_data/nlu", "training_data/stories", "training_data/rules")
 
