@@ -54,6 +54,23 @@ class ActionOfferHuman(ServiceAction):
         return []
 
 
+class ActionOutOfScope(ServiceAction):
+    """Says plainly what the bot can't help with; the second miss in a row (anything it could
+    not help with: an out-of-scope request, gibberish read as one, an unanswered question)
+    offers a person instead of leaving the customer to try again alone."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        count, event = bump_failures(tracker)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        if count >= self.services.settings.handoff_after_failures and not tracker.active_loop_name:
+            return [event, FollowupAction("action_offer_human")]
+        return [event]
+
+
 class ActionAnswerQuestion(ServiceAction):
     """Answers from the historical Q&A, or says honestly that it has no answer.
 

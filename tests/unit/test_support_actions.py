@@ -10,6 +10,7 @@ from actions.support import (
     ActionAnswerQuestion,
     ActionHandleComplaint,
     ActionHandoff,
+    ActionOutOfScope,
     ActionProductInfo,
     ActionRecordFeedback,
 )
@@ -53,6 +54,23 @@ def test_no_answer_inside_a_form_offers_a_button_not_a_followup(services: Servic
                      active_loop="order_status_form"))
     assert followups(events) == []
     assert messages[-1]["buttons"][0]["payload"] == "/human_handoff"
+
+
+def test_out_of_scope_says_so_and_the_second_miss_in_a_row_offers_a_person(
+        services: Services) -> None:
+    action = ActionOutOfScope(services)
+    messages, events = run_action(action, make_tracker("blorp zint quasm", "out_of_scope"))
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    assert slot_events(events) == {"failed_attempts": 1.0}
+    assert followups(events) == []
+    messages, events = run_action(
+        action, make_tracker("flarb vemmit skrod", "out_of_scope", slots={"failed_attempts": 1.0}))
+    assert slot_events(events) == {"failed_attempts": 2.0}
+    assert followups(events) == ["action_offer_human"]
+    messages, events = run_action(  # inside a form, the form goes on instead
+        action, make_tracker("what's the weather", "out_of_scope", slots={"failed_attempts": 1.0},
+                             active_loop="order_status_form"))
+    assert followups(events) == []
 
 
 def test_two_questions_in_one_message_get_two_answers(services: Services) -> None:
