@@ -136,7 +136,9 @@ class ActionSubmitReturn(ServiceAction):
                 "working days."
             )
         )
-        return reset
+        case = {"ref": request.rma, "item": request.item_name, "order": request.order_number,
+                "kind": "return", "refund": money(request.refund_cents)}
+        return [*reset, SlotSet("open_case", case)]
 
 
 class ValidateFaultyItemForm(ValidateReturnForm):
@@ -203,4 +205,8 @@ class ActionSubmitFaultyItem(ServiceAction):
                 "reply to that e-mail with a photo of the fault — it speeds things up."))
         dispatcher.utter_message(text=f"I've also recorded this as a complaint (reference "
                                  f"C{complaint.id:05d}) so our quality team looks into it.")
-        return reset
+        if claim is None:
+            return reset
+        case = {"ref": claim.rma, "item": claim.item_name, "order": claim.order_number,
+                "kind": remedy.kind}
+        return [*reset, SlotSet("open_case", case)]

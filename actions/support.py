@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of, visitor
 from actions.profile import suggestion_buttons
-from actions.wording import product_text
+from actions.wording import case_next_steps, product_text
 from commerce.service import money
 from retrieval.answering import Decision
 from sentiment.mood import Tone
@@ -133,6 +133,16 @@ class ActionAnswerQuestion(ServiceAction):
                 # refunds take?"): look that order up too, with what can be done with it
                 events.append(FollowupAction("order_status_form"))
             return events
+        steps = None if in_form else case_next_steps(tracker.get_slot("open_case"))
+        if steps and result.decision is not Decision.ANSWER:
+            # no article answers it, right after a return or claim was opened: "what happens
+            # now?", "how do I get the right one?" are most likely about that case
+            dispatcher.utter_message(
+                text=f"If you're asking about what happens next: {steps[0].lower()}{steps[1:]}",
+                buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(text="If it was something else, could you put it another "
+                                     "way? Or a person on our team can help.")
+            return [SlotSet("failed_attempts", 0.0)]
         if not in_form and about_an_order(tracker):
             # no article answers it, but the customer named an order (or asks about the one
             # already proven in this conversation): look it up instead of guessing or a dead end

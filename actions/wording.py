@@ -121,3 +121,24 @@ def product_text(p: Product) -> str:
         parts.append("Colours: " + ", ".join(p.colours) + ".")
     parts.append(stock)
     return " ".join(parts)
+
+
+def case_next_steps(case: object) -> str | None:
+    """What happens next with the return or claim opened in this conversation (slot
+    ``open_case``), in the words of the policy the customer was given; None without one."""
+    if not isinstance(case, dict) or not case.get("ref"):
+        return None
+    ref, item, order = case["ref"], case.get("item") or "item", case.get("order") or ""
+    start = f"Your {'return' if case.get('kind') == 'return' else 'claim'} {ref} for the {item}"
+    start += f" from order {order} is open." if order else " is open."
+    post = ("Post it back with the free returns label we e-mailed you — any post office will "
+            "take it.")
+    if case.get("kind") == "return":
+        refund = f"{case['refund']} " if case.get("refund") else ""
+        return (f"{start} {post} Once it reaches us we'll refund {refund}to your original "
+                "payment method within 3 working days.")
+    if case.get("kind") == "warranty":
+        return (f"{start} {post} Once we've checked the fault we'll repair or replace it free "
+                "of charge, and e-mail you at each step.")
+    return (f"{start} {post} Once we've checked it we'll send you a replacement or a full "
+            "refund, whichever you prefer — just reply to our e-mail to say which.")

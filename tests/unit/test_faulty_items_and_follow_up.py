@@ -10,6 +10,8 @@ import pytest
 from actions.follow_up import answer_follow_up, extra_questions, starting_message
 from actions.orders import ActionCheckOrderStatus
 from actions.returns import ActionSubmitFaultyItem, ValidateFaultyItemForm
+from actions.support import ActionAnswerQuestion
+from actions.wording import case_next_steps
 from commerce.memory_repository import InMemoryStoreRepository
 from shopdesk.clock import FixedClock
 from shopdesk.composition import Services
@@ -128,3 +130,32 @@ def test_a_refused_flow_shows_where_the_order_stands_and_what_can_be_done(
     assert not messages[0]["buttons"]
     assert slot_events(events) == {"flow_refused": None}
     assert services.store.find_order("100234").status.value == "shipped"  # type: ignore[union-attr]
+
+
+def test_after_a_claim_an_unanswered_follow_up_is_told_what_happens_next(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    _, events = run_action(ActionSubmitFaultyItem(services),
+                           faulty("100235", "Ridgeline Waterproof Jacket"))
+    case = slot_events(events)["open_case"]
+    [claim] = repository.returns_for_order("100235")
+    assert case["ref"] == claim.rma and case["kind"] == "replace_or_refund"
+    follow_up = make_tracker("zxqv plorb, and now?", "ask_question", slots={"open_case": case})
+    messages, events = run_action(ActionAnswerQuestion(services), follow_up)
+    text = texts(messages)
+    assert f"claim {claim.rma} for the Ridgeline Waterproof Jacket from order 100235" in text
+    assert "replacement or a full refund" in text and "returns label" in text
+    assert slot_events(events) == {"failed_attempts": 0.0}
+    # inside another flow the form goes on, with the usual honest "no answer"
+    in_form = make_tracker("zxqv plorb, and now?", "ask_question", slots={"open_case": case},
+                           active_loop="order_status_form")
+    assert claim.rma not in texts(run_action(ActionAnswerQuestion(services), in_form)[0])
+
+
+def test_a_warranty_claim_and_a_return_have_their_own_next_steps(services: Services) -> None:
+    _, events = run_action(ActionSubmitFaultyItem(services), faulty("100237", "Daypack 28L"))
+    steps = case_next_steps(slot_events(events)["open_case"])
+    assert steps is not None and "repair or replace it free of charge" in steps
+    steps = case_next_steps({"ref": "R1", "item": "Fleece", "order": "100235", "kind": "return",
+                             "refund": "£45.00"})
+    assert steps is not None and "refund £45.00 to your original payment method" in steps
+    assert case_next_steps(None) is None and case_next_steps({"item": "x"}) is None
