@@ -102,7 +102,11 @@ def test_return_is_created_with_refund_amount(services: Services,
     assert "return number R" in text and "£189.00" in text
     [request] = repository.returns_for_order("100235")
     assert request.sku == "PC-1001" and request.reason == "too small"
-    assert slot_events(events) == {"return_item": None, "return_reason": None}
+    slots = slot_events(events)
+    assert slots.pop("open_case") == {"ref": request.rma, "item": request.item_name,
+                                      "order": request.order_number, "kind": "return",
+                                      "refund": "£189.00"}
+    assert slots == {"return_item": None, "return_reason": None}
     again = texts(run_action(ActionSubmitReturn(services), tracker)[0])
     assert "already open" in again
 
