@@ -146,6 +146,18 @@ class ServiceAction(UsesServices, Action, abc.ABC):
             logger.exception("%s: could not log the turn", self.name())
 
 
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def last_bot_text(tracker: Tracker) -> str:
+    """What the bot said last in this conversation ("" if nothing yet)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot" and event.get("text"):
+            return str(event["text"])
+    return ""
+
+
 def failed_attempts(tracker: Tracker) -> int:
     value = tracker.get_slot("failed_attempts")
     try:

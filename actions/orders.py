@@ -8,10 +8,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ServiceAction
+from actions.base import ServiceAction, last_bot_text, latest_text
 from actions.wording import items_sentence, payment_text, status_text, tracking_text
 from commerce.records import Order, OrderStatus, PaymentStatus
 from commerce.service import StoreService, money
+from retrieval.answering import Decision
 from shopdesk.errors import InvalidRequestError, NotFoundError
 
 
@@ -60,9 +61,23 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
         if order is None:
             return [SlotSet("order_number", None)]
         store = self.services.store
+        text = f"{status_text(order, store.today())} Items: {items_sentence(order)}."
+        if text not in last_bot_text(tracker):
+            dispatcher.utter_message(text=text, buttons=next_steps(order, store))
+            return []
+        # the same order again with nothing new: answer what they asked ("what if it never
+        # turns up?") if the help centre can, rather than repeat the status word for word
+        question = latest_text(tracker)
+        result = self.services.qa.answer(question) if question[:1] not in ("", "/") else None
+        if result is not None and result.decision is Decision.ANSWER:
+            hit = result.hits[0]
+            dispatcher.utter_message(text=f"{hit.pair.answer}\n\n(Answered from our help centre: "
+                                     f"“{hit.pair.question}”)", buttons=next_steps(order, store))
+            return []
         dispatcher.utter_message(
-            text=f"{status_text(order, store.today())} Items: {items_sentence(order)}.",
-            buttons=next_steps(order, store))
+            text=f"Nothing has changed on order {order.number} since I looked a moment ago. It "
+            f"has: {items_sentence(order)}. If something isn't right with it, choose below or "
+            "ask for a person.", buttons=next_steps(order, store))
         return []
 
 

@@ -9,7 +9,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import HANDOFF_BUTTON, ServiceAction, bump_failures, mood_of, tone_of, visitor
+from actions.base import (
+    HANDOFF_BUTTON,
+    ServiceAction,
+    bump_failures,
+    latest_text,
+    mood_of,
+    tone_of,
+    visitor,
+)
 from actions.profile import suggestion_buttons
 from actions.wording import case_next_steps, product_text
 from commerce.service import money
@@ -34,10 +42,6 @@ _CATEGORY_WORDS = {
 _POLICY_WORDS = re.compile(r"\b(warrant(y|ies)|guarantee[ds]?|return(s|ed|ing)?|refund(s|ed)?|"
                            r"exchange|repair(s|ed)?|deliver(y|ies|ed)?|shipping|postage|"
                            r"covered)\b", re.I)
-
-
-def latest_text(tracker: Tracker) -> str:
-    return str((tracker.latest_message or {}).get("text") or "")
 
 
 class ActionOfferHuman(ServiceAction):

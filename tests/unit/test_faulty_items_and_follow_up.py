@@ -159,3 +159,20 @@ def test_a_warranty_claim_and_a_return_have_their_own_next_steps(services: Servi
                              "refund": "£45.00"})
     assert steps is not None and "refund £45.00 to your original payment method" in steps
     assert case_next_steps(None) is None and case_next_steps({"item": "x"}) is None
+
+
+def test_the_same_order_asked_again_is_not_repeated_word_for_word(services: Services) -> None:
+    proven = {"order_number": "100235", "email": JANE}
+    first = texts(run_action(ActionCheckOrderStatus(services), make_tracker(
+        "check 100235 please", "order_status", slots=proven))[0])
+    before = [{"event": "bot", "text": first}]
+    # a question the help centre answers gets that answer
+    messages = run_action(ActionCheckOrderStatus(services), make_tracker(
+        "how long do refunds usually take?", "order_status", slots=proven, events=before))[0]
+    assert "3 working days" in texts(messages) and texts(messages) != first
+    assert messages[-1]["buttons"]  # what can be done with the order stays one click away
+    # anything else: nothing new, said briefly, with what the order holds
+    text = texts(run_action(ActionCheckOrderStatus(services), make_tracker(
+        "what was in that order again?", "order_status", slots=proven, events=before))[0])
+    assert text.startswith("Nothing has changed on order 100235")
+    assert "Ridgeline Waterproof Jacket" in text and text != first
