@@ -66,7 +66,7 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
             dispatcher.utter_message(text=text, buttons=next_steps(order, store))
             return []
         # the same order again with nothing new: answer what they asked ("what if it never
-        # turns up?") if the help centre can, rather than repeat the status word for word
+        # turns up?") if the help centre can; otherwise say that nothing is new, with the facts
         question = latest_text(tracker)
         result = self.services.qa.answer(question) if question[:1] not in ("", "/") else None
         if result is not None and result.decision is Decision.ANSWER:
@@ -75,9 +75,8 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
                                      f"“{hit.pair.question}”)", buttons=next_steps(order, store))
             return []
         dispatcher.utter_message(
-            text=f"Nothing has changed on order {order.number} since I looked a moment ago. It "
-            f"has: {items_sentence(order)}. If something isn't right with it, choose below or "
-            "ask for a person.", buttons=next_steps(order, store))
+            text=f"Nothing has changed since I looked a moment ago. {text} If something isn't "
+            "right with it, choose below or ask for a person.", buttons=next_steps(order, store))
         return []
 
 

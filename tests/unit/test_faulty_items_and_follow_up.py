@@ -171,8 +171,8 @@ def test_the_same_order_asked_again_is_not_repeated_word_for_word(services: Serv
         "how long do refunds usually take?", "order_status", slots=proven, events=before))[0]
     assert "3 working days" in texts(messages) and texts(messages) != first
     assert messages[-1]["buttons"]  # what can be done with the order stays one click away
-    # anything else: nothing new, said briefly, with what the order holds
+    # anything else: nothing new, said so, with the facts again
     text = texts(run_action(ActionCheckOrderStatus(services), make_tracker(
         "what was in that order again?", "order_status", slots=proven, events=before))[0])
-    assert text.startswith("Nothing has changed on order 100235")
+    assert text.startswith("Nothing has changed since I looked a moment ago. Order 100235")
     assert "Ridgeline Waterproof Jacket" in text and text != first
