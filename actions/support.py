@@ -285,6 +285,11 @@ class ActionHandleComplaint(ServiceAction):
             f"recorded your complaint (reference C{entry.id:05d}) so our customer care team "
             "sees it and follows up."
         )
+        steps = None if tracker.active_loop_name else case_next_steps(tracker.get_slot("open_case"))
+        if steps:
+            # a complaint right after a return or claim was opened is about that case: say
+            # what is already under way for it
+            dispatcher.utter_message(text=f"What's already under way: {steps}")
         if tracker.active_loop_name:
             # inside a form the form resumes next; outside, the rules offer a person
             dispatcher.utter_message(text="If you'd like, a person can take over now.",

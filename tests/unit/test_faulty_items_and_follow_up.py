@@ -10,7 +10,7 @@ import pytest
 from actions.follow_up import answer_follow_up, extra_questions, starting_message
 from actions.orders import ActionCheckOrderStatus
 from actions.returns import ActionSubmitFaultyItem, ValidateFaultyItemForm
-from actions.support import ActionAnswerQuestion
+from actions.support import ActionAnswerQuestion, ActionHandleComplaint
 from actions.wording import case_next_steps
 from commerce.memory_repository import InMemoryStoreRepository
 from shopdesk.clock import FixedClock
@@ -176,3 +176,14 @@ def test_the_same_order_asked_again_is_not_repeated_word_for_word(services: Serv
         "what was in that order again?", "order_status", slots=proven, events=before))[0])
     assert text.startswith("Nothing has changed since I looked a moment ago. Order 100235")
     assert "Ridgeline Waterproof Jacket" in text and text != first
+
+
+def test_a_complaint_after_a_claim_is_recorded_and_told_what_is_under_way(
+        services: Services) -> None:
+    _, events = run_action(ActionSubmitFaultyItem(services),
+                           faulty("100235", "Ridgeline Waterproof Jacket"))
+    case = slot_events(events)["open_case"]
+    text = texts(run_action(ActionHandleComplaint(services), make_tracker(
+        "what are you going to do about it?", "complaint", slots={"open_case": case}))[0])
+    assert "recorded your complaint" in text
+    assert f"What's already under way: Your claim {case['ref']}" in text
