@@ -58,9 +58,11 @@ class ValidateReturnForm(OrderFormValidation):
         item = self.services.store.match_item(order, str(value or ""))
         if item is None:
             names = ", ".join(i.name for i in order.items)
+            # the form's own question (return or fault wording, with the items as buttons)
+            # follows, so this only says what went wrong
             dispatcher.utter_message(
                 text=f"I couldn't match that to an item in order {order.number}. It contains: "
-                f"{names}. Which one would you like to return?"
+                f"{names}."
             )
             return {"return_item": None}
         return {"return_item": item.name}
