@@ -12,6 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.follow_up import answer_follow_up
+from actions.wording import next_steps, status_text, tracking_text
+from commerce.records import OrderStatus
 from profiles.service import Visitor, identity_channel
 from sentiment.mood import Tone
 from sentiment.tone import HUMAN_BUTTON, shape
@@ -106,10 +109,6 @@ class ServiceAction(UsesServices, Action, abc.ABC):
     def _refused(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """The flow's validation found it can't go ahead for this order (and said why): show
         where the order stands and what can be done with it instead."""
-        from actions.orders import next_steps
-        from actions.wording import status_text, tracking_text
-        from commerce.records import OrderStatus
-
         store = self.services.store
         order = store.find_order(tracker.get_slot("order_number"))
         if order is None:
@@ -126,8 +125,6 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         return [SlotSet("flow_refused", None)]
 
     def _follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        from actions.follow_up import answer_follow_up
-
         try:
             answer_follow_up(dispatcher, tracker, self.services.qa)
         except Exception:  # the flow's own reply stands even if the extra answer fails

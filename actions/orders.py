@@ -9,9 +9,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction, last_bot_text, latest_text
-from actions.wording import items_sentence, payment_text, status_text, tracking_text
-from commerce.records import Order, OrderStatus, PaymentStatus
-from commerce.service import StoreService, money
+from actions.wording import (
+    items_sentence,
+    next_steps,
+    payment_text,
+    status_text,
+    tracking_text,
+)
+from commerce.records import Order, PaymentStatus
+from commerce.service import money
 from retrieval.answering import Decision
 from shopdesk.errors import InvalidRequestError, NotFoundError
 
@@ -33,22 +39,6 @@ class _VerifiedOrderAction(ServiceAction):
                 "Could you give me the order number again?"
             )
             return None
-
-
-def next_steps(order: Order, store: StoreService) -> list[dict[str, str]]:
-    """The things a customer can do next with this order, as buttons (typing works too)."""
-    steps = []
-    if order.shipment is not None and order.status is OrderStatus.SHIPPED:
-        steps.append({"title": "Track the parcel", "payload": "/track_shipment"})
-    if store.can_cancel(order):
-        steps.append({"title": "Cancel it", "payload": "/cancel_order"})
-    if store.can_change_address(order):
-        steps.append({"title": "Change the address", "payload": "/change_address"})
-    if order.status is OrderStatus.DELIVERED:
-        if store.return_eligibility(order).allowed:
-            steps.append({"title": "Return something", "payload": "/return_request"})
-        steps.append({"title": "Report a fault", "payload": "/report_defect"})
-    return steps
 
 
 class ActionCheckOrderStatus(_VerifiedOrderAction):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from commerce.records import Order, OrderItem, OrderStatus, PaymentStatus, Product
-from commerce.service import money
+from commerce.service import StoreService, money
 
 
 def day(value: date) -> str:
@@ -142,3 +142,19 @@ def case_next_steps(case: object) -> str | None:
                 "of charge, and e-mail you at each step.")
     return (f"{start} {post} Once we've checked it we'll send you a replacement or a full "
             "refund, whichever you prefer — just reply to our e-mail to say which.")
+
+
+def next_steps(order: Order, store: StoreService) -> list[dict[str, str]]:
+    """The things a customer can do next with this order, as buttons (typing works too)."""
+    steps = []
+    if order.shipment is not None and order.status is OrderStatus.SHIPPED:
+        steps.append({"title": "Track the parcel", "payload": "/track_shipment"})
+    if store.can_cancel(order):
+        steps.append({"title": "Cancel it", "payload": "/cancel_order"})
+    if store.can_change_address(order):
+        steps.append({"title": "Change the address", "payload": "/change_address"})
+    if order.status is OrderStatus.DELIVERED:
+        if store.return_eligibility(order).allowed:
+            steps.append({"title": "Return something", "payload": "/return_request"})
+        steps.append({"title": "Report a fault", "payload": "/report_defect"})
+    return steps
