@@ -158,9 +158,19 @@ class ValidatePaymentForm(OrderFormValidation):
 
 
 # "no, don't cancel it", "actually keep it": whatever the intent, not a yes to cancelling
-_NOT_CANCEL = re.compile(
-    r"^\W*(no|nope|nah|wait|hold on)\b|\b(don'?t|do not|dont|not|never)\s+(cancel|do it|go ahead)"
-    r"|\bnever ?mind\b|\bkeep (it|the order|my order)\b|\bchanged? my mind\b", re.I)
+# A "yes" that also says no ("yes — no wait, don't change it", "sure, actually keep it") is a
+# no: confirmations guard steps that can't be taken back. One guard for every confirmation slot.
+_SAYS_NO = re.compile(
+    r"^\W*(no|nope|nah|wait|hold on)\b"
+    r"|\b(don'?t|do not|dont|not|never)\s+(cancel|change|do it|do that|go ahead|use (it|that))"
+    r"|\bnever ?mind\b|\bkeep (it|the order|my order)\b|\bchanged? my mind\b"
+    r"|\bnot (right|correct)\b|\bthat'?s not (it|right|correct)\b", re.I)
+
+
+def confirmed(value: Any, tracker: Tracker) -> Any:
+    """The confirmation slot's value, turned to False when the message also says no."""
+    said = str((tracker.latest_message or {}).get("text") or "")
+    return False if value is True and _SAYS_NO.search(said) else value
 
 
 class ValidateCancelOrderForm(OrderFormValidation):
@@ -172,10 +182,7 @@ class ValidateCancelOrderForm(OrderFormValidation):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Cancelling can't be undone: a "yes" that also says no is a no."""
-        said = str((tracker.latest_message or {}).get("text") or "")
-        if value is True and _NOT_CANCEL.search(said):
-            return {"confirm_cancel": False}
-        return {"confirm_cancel": value}
+        return {"confirm_cancel": confirmed(value, tracker)}
 
     def check_order(self, order: Order) -> str | None:
         if self.services.store.can_cancel(order):
@@ -216,3 +223,10 @@ class ValidateChangeAddressForm(OrderFormValidation):
             )
             return {"new_address": None}
         return {"new_address": text}
+
+    async def validate_confirm_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The parcel goes where this says: a "yes" that also says no is a no."""
+        return {"confirm_address": confirmed(value, tracker)}

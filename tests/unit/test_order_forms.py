@@ -122,6 +122,24 @@ def test_a_no_inside_a_yes_never_cancels(services: Services) -> None:
         assert slots == {"confirm_cancel": expected}, said
 
 
+def test_a_no_inside_a_yes_never_changes_the_address(services: Services) -> None:
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    action = ValidateChangeAddressForm(services)
+    for said, expected in [("no wait, that's not right", False), ("hold on, don't change it", False),
+                           ("not correct", False), ("yes that's it", True), ("yes", True)]:
+        tracker = make_tracker(text=said, active_loop="change_address_form")
+        slots = asyncio.run(action.validate_confirm_address(True, CollectingDispatcher(), tracker,
+                                                            {}))
+        assert slots == {"confirm_address": expected}, said
+    # a plain no stays a no
+    tracker = make_tracker(text="no", active_loop="change_address_form")
+    assert asyncio.run(action.validate_confirm_address(False, CollectingDispatcher(), tracker,
+                                                       {})) == {"confirm_address": False}
+
+
 def test_return_item_is_matched_to_the_order_despite_typos(services: Services) -> None:
     _, slots, _ = validate(ValidateReturnForm(services), active_loop="return_form",
                            slots={"order_number": "100235", "email": JANE},
