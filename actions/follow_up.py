@@ -15,6 +15,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.wording import cited
 from retrieval.answering import Decision, QuestionAnswerer
 
 _QUESTION_START = re.compile(
@@ -64,8 +65,8 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker,
         if result.decision is not Decision.ANSWER:
             continue
         hit = result.hits[0]
-        message = {"text": f"You also asked “{question}”: {hit.pair.answer}\n\n(Answered from "
-                           f"our help centre: “{hit.pair.question}”)"}
+        message = {"text": f"You also asked “{question}”: "
+                           f"{cited(hit.pair.answer, hit.pair.question)}"}
         dispatcher.utter_message(**message)
         said.append(message)
     return said

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts, visitor
+from actions.base import HANDOFF_BUTTON, TROUBLE, UsesServices, failed_attempts, latest_text, visitor
 from commerce.records import Order, OrderStatus
 from commerce.service import normalise_email, normalise_order_number
 from shopdesk.composition import Services
@@ -169,8 +169,7 @@ _SAYS_NO = re.compile(
 
 def confirmed(value: Any, tracker: Tracker) -> Any:
     """The confirmation slot's value, turned to False when the message also says no."""
-    said = str((tracker.latest_message or {}).get("text") or "")
-    return False if value is True and _SAYS_NO.search(said) else value
+    return False if value is True and _SAYS_NO.search(latest_text(tracker)) else value
 
 
 class ValidateCancelOrderForm(OrderFormValidation):

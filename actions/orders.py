@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction, last_bot_text, latest_text
 from actions.wording import (
+    cited,
     items_sentence,
     next_steps,
     payment_text,
@@ -61,8 +62,8 @@ class ActionCheckOrderStatus(_VerifiedOrderAction):
         result = self.services.qa.answer(question) if question[:1] not in ("", "/") else None
         if result is not None and result.decision is Decision.ANSWER:
             hit = result.hits[0]
-            dispatcher.utter_message(text=f"{hit.pair.answer}\n\n(Answered from our help centre: "
-                                     f"“{hit.pair.question}”)", buttons=next_steps(order, store))
+            dispatcher.utter_message(text=cited(hit.pair.answer, hit.pair.question),
+                                     buttons=next_steps(order, store))
             return []
         dispatcher.utter_message(
             text=f"Nothing has changed since I looked a moment ago. {text} If something isn't "

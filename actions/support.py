@@ -19,7 +19,7 @@ from actions.base import (
     visitor,
 )
 from actions.profile import suggestion_buttons
-from actions.wording import case_next_steps, product_text
+from actions.wording import case_next_steps, cited, product_text
 from commerce.service import money
 from retrieval.answering import Decision
 from sentiment.mood import Tone
@@ -115,10 +115,9 @@ class ActionAnswerQuestion(ServiceAction):
         result = self.services.qa.answer(question, rerank)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
-            source = f"\n\n(Answered from our help centre: “{hit.pair.question}”)"
             self._remember(tracker, hit.pair, "answered")
             if not upset:
-                reply = shape(hit.pair.answer + source, tone, signals, key)
+                reply = shape(cited(hit.pair.answer, hit.pair.question), tone, signals, key)
                 dispatcher.utter_message(text=reply.text)
                 offer = suggestion_buttons(profiles.suggestions(
                     who, mood_of(tracker), exclude=(hit.pair.id,)))

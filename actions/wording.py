@@ -123,6 +123,11 @@ def product_text(p: Product) -> str:
     return " ".join(parts)
 
 
+def cited(answer: str, question: str) -> str:
+    """A help-centre answer with the article it came from, so the customer can judge it."""
+    return f"{answer}\n\n(Answered from our help centre: “{question}”)"
+
+
 def case_next_steps(case: object) -> str | None:
     """What happens next with the return or claim opened in this conversation (slot
     ``open_case``), in the words of the policy the customer was given; None without one."""
