@@ -111,12 +111,17 @@ def _mean_pooled(hidden, mask):  # type: ignore[no-untyped-def]
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def _export(model_dir: Path, onnx_path: Path) -> None:
-    import torch
+def _load(model_dir: Path):  # type: ignore[no-untyped-def]
+    """The PyTorch model and its tokenizer, loaded once for the export and the check."""
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    return (AutoModel.from_pretrained(str(model_dir)).eval(),
+            AutoTokenizer.from_pretrained(str(model_dir)))
+
+
+def _export(model, tokenizer, onnx_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
     sample = tokenizer(["a short sample sentence"], return_tensors="pt")
     dynamic = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                "last_hidden_state": {0: "batch", 1: "tokens"}}
@@ -143,17 +148,15 @@ def _quantise(fp32: Path, int8: Path) -> None:
                      op_types_to_quantize=["MatMul"], nodes_to_exclude=feed_forward_out)
 
 
-def _check(model_dir: Path, onnx_path: Path) -> float:
+def _check(model, tokenizer, onnx_path: Path) -> float:  # type: ignore[no-untyped-def]
     """Mean cosine between the ONNX build's sentence vectors and PyTorch's."""
     import numpy as np
     import onnxruntime
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     batch = tokenizer(_CHECK_SENTENCES, padding=True, return_tensors="pt")
     with torch.no_grad():
-        reference = AutoModel.from_pretrained(str(model_dir)).eval()(**batch).last_hidden_state
+        reference = model(**batch).last_hidden_state
     mask = batch["attention_mask"].numpy()
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
@@ -208,11 +211,12 @@ def ensure_mpnet(force: bool = False) -> Path:
         out = work / "build"
         out.mkdir()
         print("    2/4 exporting to ONNX", flush=True)
-        _export(model_dir, work / "fp32.onnx")
+        model, tokenizer = _load(model_dir)
+        _export(model, tokenizer, work / "fp32.onnx")
         print("    3/4 quantising (int8 weights; feed-forward outputs kept fp32)", flush=True)
         _quantise(work / "fp32.onnx", out / "model.onnx")
         print("    4/4 checking against the PyTorch model", flush=True)
-        cosine = _check(model_dir, out / "model.onnx")
+        cosine = _check(model, tokenizer, out / "model.onnx")
         if cosine < MIN_COSINE:
             raise EncoderBuildError(f"the quantised {MPNET} drifted from the original: mean cosine "
                                     f"{cosine:.3f} < {MIN_COSINE}")
