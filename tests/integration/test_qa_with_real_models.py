@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from actions.support import ActionAnswerQuestion
@@ -97,3 +98,18 @@ def test_odd_queries_with_the_real_models(query: str, demo_qa: QuestionAnswerer)
     result = demo_qa.answer(query)
     assert result.decision in set(Decision)
     assert all(0.0 <= h.score <= 1.0 for h in result.hits)
+
+
+def test_a_query_through_onnx_gets_the_same_vector_as_the_index_model(tmp_path: Path) -> None:
+    from retrieval.embedders import OnnxQueryEncoder
+
+    texts_ = ["where is my order?", "hw long hav i got to send stuff bak", "", "é 🙂 \x00",
+              "a long message about a tent " * 80]
+    embedder = MiniLmEmbedder(device="cpu")
+    reference = embedder.encode(texts_)
+    assert embedder._onnx() is not None, "make setup builds models/encoders/all-MiniLM-L6-v2"
+    queries = np.stack([embedder.encode_query(t) for t in texts_])
+    assert (queries * reference).sum(axis=1).min() > 0.9999
+    # without the build, queries go through PyTorch: slower, same vectors, no error
+    with pytest.raises(OSError, match="missing"):
+        OnnxQueryEncoder.load(tmp_path)

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from shopdesk.encoders import MPNET, EncoderBuildError, _prune, _unpack
+from shopdesk.encoders import MINILM, MPNET, EncoderBuildError, _prune, _unpack
 
 
 def _split_zip(tmp_path, members: dict[str, bytes], parts: int = 3):  # type: ignore[no-untyped-def]
@@ -53,5 +53,8 @@ def test_prune_keeps_the_current_build_and_the_newest_other(tmp_path) -> None:  
         build.mkdir()
         os.utime(build, (1_000_000 + i, 1_000_000 + i))
         builds.append(build)
-    _prune(keep=builds[0], newest=2)  # the current one may be older than another clone's
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{MPNET}-aaa", f"{MPNET}-ddd"]
+    other = tmp_path / f"{MINILM}-eee"  # another encoder's build is not this one's to prune
+    other.mkdir()
+    _prune(keep=builds[0], name=MPNET, newest=2)  # the current one may be older than another's
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{MINILM}-eee", f"{MPNET}-aaa",
+                                                          f"{MPNET}-ddd"]
