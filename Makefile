@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run reseed train test test-unit test-clock lint rules index eval bench nlu-eval bench-nlu scenarios \
+.PHONY: help setup run reseed train test test-tools test-unit test-clock lint rules index eval bench nlu-eval bench-nlu scenarios \
 	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
 
 help:  ## list the targets
@@ -24,9 +24,12 @@ reseed: setup  ## date the demo store's orders from today (keeps profiles and co
 train: setup  ## train the Rasa model if its inputs changed (FORCE=1 to retrain)
 	@$(PY) -m shopdesk.cli train $(if $(FORCE),--force,)
 
-test: setup  ## run every test: unit, Rasa data/story/NLU checks, end-to-end, browser
+test: setup test-tools  ## run every test: unit, Rasa data/story/NLU checks, end-to-end, browser
 	@$(PY) -m shopdesk.cli train
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-tools:  ## test-only browser tools from npm (axe-core), only when their lock file changed
+	@scripts/test_tools.sh
 
 test-unit: setup  ## only the fast unit tests
 	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 
 ``action_track_mood`` is the custom slot-mapping action of the ``sentiment``, ``mood``,
 ``mood_state`` and ``tone`` slots, so Rasa runs it after *every* user message (as part of
-``action_extract_slots``), before it picks the next action. Templated responses then choose
+``action_extract_slots``), before it picks the next action. (It also links an identity the
+company's website signed, for the same reason: it sees every message.) Templated responses then choose
 their variant from ``tone``, and the answer actions rank and word their replies from ``mood``.
 If this action fails, Rasa keeps the previous slots and the conversation goes on.
 """
@@ -18,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import UsesServices, visitor
+from actions.profile import link_signed_identity
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class ActionTrackMood(UsesServices, Action):
         return "action_track_mood"
 
     def _observe(self, tracker: Tracker) -> list[EventType]:
+        # the one action run on every customer message: a website-signed identity links here
+        link_signed_identity(self.services.profiles, tracker)
         text = str((tracker.latest_message or {}).get("text") or "")
         if not text.strip() or text.startswith("/"):
             return []  # a button or an intent payload says nothing about feelings

@@ -10,10 +10,23 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction, mood_of, visitor
-from profiles.service import CONSENT_TEXT
+from profiles.service import CONSENT_TEXT, ProfileService
+from shopdesk.identity import verified_from
 
 CONSENT_BUTTONS = [{"title": "Yes, remember me", "payload": "/consent_grant"},
                    {"title": "No, thanks", "payload": "/consent_deny"}]
+
+
+def link_signed_identity(profiles: ProfileService, tracker: Tracker) -> None:
+    """A customer the company's website vouches for (its signature was checked by the Rasa
+    channel, ``shopdesk.identity``) is linked to their account id and e-mail — with consent
+    only, as any other link; no e-mail proof is needed."""
+    identity = verified_from((tracker.latest_message or {}).get("metadata"))
+    if identity is None:
+        return
+    who = visitor(tracker)
+    if profiles.link_verified(who, "site", identity.user_id) and identity.email:
+        profiles.link_verified(who, "email", identity.email)
 
 
 class ActionPersonalGreeting(ServiceAction):
@@ -57,6 +70,7 @@ class ActionRecordConsent(ServiceAction):
                 text="Sorry — I can't save that choice right now, so I won't remember anything "
                 "from this chat. You can tell me again later.")
         elif granted:
+            link_signed_identity(self.services.profiles, tracker)
             dispatcher.utter_message(
                 text="Thank you — I'll remember what helps you, across our channels. You can "
                 "change your mind at any time.")

@@ -10,10 +10,16 @@ payloads) with one guard in front of the message processor:
   gets an "English only for now" reply with the offer of a person;
 * if processing produced no reply at all (the action server is down, an action
   crashed, the model failed) the customer gets a clear "I'm having trouble"
-  message instead of silence.
+  message instead of silence;
+* a customer identity signed by the company's website is verified here, before anything
+  else sees it (``shopdesk.identity``): the actions only ever read a verified one.
+
+The socket.io channel also refuses browsers on sites that are not in
+``SHOPDESK_WIDGET_ORIGINS`` and ties each socket to the one conversation it asked for.
 
 Runs inside the Rasa environment: imports only Rasa and the standard library
-(plus ``shopdesk.settings`` and ``shopdesk.language``, which are standard library only).
+(plus ``shopdesk.settings``, ``shopdesk.identity`` and ``shopdesk.language``, which are
+standard library only).
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from shopdesk.identity import checked_metadata
 from shopdesk.language import looks_non_english
 from shopdesk.settings import Settings
 
@@ -46,6 +54,9 @@ TROUBLE_REPLY = (
     "Nothing you've told me is lost — please try again in a few minutes. If it's urgent, "
     "email help@pinecrest.example and a person will reply."
 )
+STALE_SESSION_REPLY = ("This chat window lost its connection to the conversation. Please "
+                       "reload the page to carry on.")
+ORIGIN_REFUSED = "This website is not allowed to use the chat."
 NON_ENGLISH_INTENT = "non_english"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_SENDER_CHARS = 128
@@ -91,9 +102,11 @@ class CountingOutputChannel(OutputChannel):
 
 
 def guard(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: int
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: int,
+    identity_secret: str = "",
 ) -> Callable[[UserMessage], Awaitable[None]]:
-    """Wrap Rasa's message handler with input cleaning and the never-silent rule."""
+    """Wrap Rasa's message handler with input cleaning, identity verification and the
+    never-silent rule."""
 
     async def guarded(message: UserMessage) -> None:
         output = message.output_channel
@@ -106,7 +119,8 @@ def guard(
         if was_cut:
             await output.send_text_message(sender, TRUNCATED_NOTE.format(limit=limit))
         counting = CountingOutputChannel(output)
-        metadata = dict(message.metadata or {}) if isinstance(message.metadata, dict) else {}
+        metadata = checked_metadata(message.metadata, str(message.input_channel),
+                                    identity_secret)
         if was_cut:
             metadata["truncated"] = True
         if looks_non_english(text):
@@ -154,8 +168,10 @@ def rest_body_error(body: Any) -> str | None:
     return None
 
 
-def _limit() -> int:
-    return Settings.from_env().max_message_chars
+def _guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+             ) -> Callable[[UserMessage], Awaitable[None]]:
+    settings = Settings.from_env()
+    return guard(on_new_message, settings.max_message_chars, settings.identity_secret.reveal())
 
 
 class GuardedRestInput(RestInput):
@@ -166,7 +182,7 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guard(on_new_message, _limit()))
+        blueprint = super().blueprint(_guarded(on_new_message))
 
         @blueprint.middleware("request")
         async def refuse_malformed(request: Request) -> Any:
@@ -190,10 +206,14 @@ class GuardedRestInput(RestInput):
 class GuardedSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel (used by the website widget) behind the guard.
 
-    Two handlers are replaced: ``session_request`` (Rasa 3.6 forgets to await
-    ``enter_room`` with python-socketio 5, so replies never reach the page; we also
-    refuse malformed session ids) and the user-message handler (malformed payloads
-    get a reply instead of an exception).
+    Rasa 3.6 turns python-socketio's origin check off (``cors_allowed_origins=[]``), so any
+    website could open a socket to it; here a browser connection from an origin that is not
+    in ``SHOPDESK_WIDGET_ORIGINS`` is refused (clients that send no Origin, such as servers,
+    are not browsers and are let through). Rasa's handlers are replaced: ``session_request``
+    (Rasa 3.6 forgets to await ``enter_room`` with python-socketio 5, so replies never reach
+    the page; we also refuse malformed session ids and remember which conversation each
+    socket asked for) and the user-message handler (malformed payloads get a reply instead
+    of an exception, and a socket can only write into its own conversation).
     """
 
     @classmethod
@@ -201,16 +221,31 @@ class GuardedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guard(on_new_message, _limit()))
+        blueprint = super().blueprint(_guarded(on_new_message))
         sio = self.sio
         assert sio is not None
         namespace = self.namespace or "/"
+        rasa_connect = sio.handlers[namespace]["connect"]
         rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
+        allowed = set(Settings.from_env().widget_origins)
+        sessions: dict[str, str] = {}  # socket id -> the conversation it asked for
+
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            origin = str(environ.get("HTTP_ORIGIN") or "")
+            if origin and origin.lower().rstrip("/") not in allowed:
+                logger.warning("refused a socket.io connection from %s: not in "
+                               "SHOPDESK_WIDGET_ORIGINS", origin[:100])
+                raise SocketRefused(ORIGIN_REFUSED)
+            return bool(await rasa_connect(sid, environ, auth))
+
+        async def disconnect(sid: str, *_: Any) -> None:
+            sessions.pop(sid, None)
 
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = (requested if isinstance(requested, str) and _SESSION_ID.fullmatch(requested)
                           else uuid.uuid4().hex)
+            sessions[sid] = session_id  # before any await: a message may follow at once
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
@@ -221,8 +256,15 @@ class GuardedSocketIOInput(SocketIOInput):
                 await sio.emit(self.bot_message_evt, {"text": EMPTY_REPLY}, room=sid,
                                namespace=namespace)
                 return
+            if self.session_persistence and data.get("session_id") != sessions.get(sid):
+                # only the conversation this socket asked for (session_request) is its own
+                await sio.emit(self.bot_message_evt, {"text": STALE_SESSION_REPLY}, room=sid,
+                               namespace=namespace)
+                return
             await rasa_handle_message(sid, data)
 
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("disconnect", disconnect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
         return blueprint

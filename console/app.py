@@ -1,12 +1,16 @@
-"""ASGI app serving the chat page and the widget script.
+"""ASGI app serving the chat page, the website widget and the privacy API.
 
-The page talks to Rasa's socket.io channel directly; this app only tells it where
-Rasa is (``/widget-config.json``) and serves the static files with a strict
-Content-Security-Policy.
+The widget (``GET /widget.js``: the socket client, the stylesheet and the widget joined into
+one script) talks to Rasa's socket.io channel directly; this app tells it where Rasa is and
+how it looks (``GET /widget-config.json``). Sites in ``SHOPDESK_WIDGET_ORIGINS`` may read that
+config from the browser (CORS) and frame our pages (``frame-ancestors``); any other site gets
+a 403 that says what to configure. Our own pages carry a strict Content-Security-Policy.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +26,7 @@ from shopdesk.clock import Clock, system_clock
 from shopdesk.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+CSS_TOKEN = "(window, __SHOPDESK_CSS__)"
 
 
 def _socket_origins(public_url: str) -> str:
@@ -30,29 +35,67 @@ def _socket_origins(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc} {ws}://{parts.netloc}"
 
 
+def widget_bundle() -> str:
+    """The one script a site includes: socket client + widget, with the stylesheet inlined."""
+    widget = (STATIC / "widget.js").read_text()
+    css = (STATIC / "widget.css").read_text()
+    if CSS_TOKEN not in widget:
+        raise RuntimeError(f"console/static/widget.js lost its {CSS_TOKEN!r} placeholder")
+    return ((STATIC / "socket-client.js").read_text() + "\n"
+            + widget.replace(CSS_TOKEN, f"(window, {json.dumps(css)})"))
+
+
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Starlette:
     """The web app (the composition root of its process): ``clock`` is its one clock."""
     settings = settings or Settings.from_env()
+    allowed = set(settings.widget_origins)
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
         f"connect-src 'self' {_socket_origins(settings.rasa_public_url)}; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        f"frame-ancestors 'self' {' '.join(settings.widget_origins)}; base-uri 'none'; "
+        "form-action 'none'"
     )
     security_headers = {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+    bundle = widget_bundle().encode()
+    bundle_etag = '"' + hashlib.sha256(bundle).hexdigest()[:32] + '"'
+
+    def cross_origin(request: Request) -> tuple[dict[str, str], Response | None]:
+        """CORS headers for an allowed site; a 403 for any other site's browser."""
+        origin = request.headers.get("origin")
+        if not origin:
+            return {}, None
+        if origin.lower().rstrip("/") not in allowed:
+            return {}, JSONResponse(
+                {"error": "This website is not allowed to use the chat. Its origin must be "
+                          "listed in SHOPDESK_WIDGET_ORIGINS."},
+                status_code=403, headers={"Vary": "Origin"})
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}, None
 
     async def index(_: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers=security_headers)
 
-    async def widget_config(_: Request) -> Response:
+    async def widget_script(request: Request) -> Response:
+        headers = {"Content-Type": "text/javascript; charset=utf-8", "ETag": bundle_etag,
+                   "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff",
+                   "Cross-Origin-Resource-Policy": "cross-origin"}
+        if request.headers.get("if-none-match") == bundle_etag:
+            return Response(status_code=304, headers=headers)
+        return Response(bundle, headers=headers)
+
+    async def widget_config(request: Request) -> Response:
+        cors, refused = cross_origin(request)
+        if refused is not None:
+            return refused
         return JSONResponse(
             {"socketUrl": settings.rasa_public_url, "storeName": settings.store_name,
              "maxMessageChars": settings.max_message_chars,
-             "consentText": CONSENT_TEXT if settings.profiles else ""},
-            headers=security_headers,
+             "consentText": CONSENT_TEXT if settings.profiles else "",
+             "look": settings.widget.to_json()},
+            headers={**security_headers, **cors, "Cache-Control": "no-cache"},
         )
 
     async def health(_: Request) -> Response:
@@ -66,6 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     return Starlette(routes=[
         *privacy_routes(settings, open_store),
         Route("/", index),
+        Route("/widget.js", widget_script),
         Route("/widget-config.json", widget_config),
         Route("/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from profiles.records import (
+    CONVERSATION_CHANNELS,
     PURPOSES,
     Consent,
     Export,
@@ -186,8 +187,7 @@ class InMemoryProfileStore:
             conversations |= {m.conversation for m in self._moods.pop(customer_id, [])}
             for key, (owner, identity) in list(self._identities.items()):
                 if owner == customer_id:
-                    if identity.channel in {"web", "rest", "slack", "telegram", "messenger",
-                                            "whatsapp"}:
+                    if identity.channel in CONVERSATION_CHANNELS:
                         conversations.add(identity.value)
                     del self._identities[key]
             self._consents.pop(customer_id, None)

@@ -8,8 +8,11 @@ from typing import Any
 
 from shopdesk.errors import InvalidRequestError
 
-CHANNELS = frozenset({"web", "rest", "email", "order", "slack", "telegram", "messenger",
-                      "whatsapp", "console"})
+# where a customer talks to us: each identity's value is a conversation id
+CONVERSATION_CHANNELS = frozenset({"web", "rest", "slack", "telegram", "messenger", "whatsapp"})
+# ... plus what proves who they are: an e-mail, an order, the company's own account id ("site",
+# signed by its website), and the agent console
+CHANNELS = CONVERSATION_CHANNELS | {"email", "order", "site", "console"}
 PURPOSES = frozenset({"personalisation"})
 MAX_ID_CHARS = 256
 MAX_TOPIC_CHARS = 64

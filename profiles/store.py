@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from profiles.crypto import FieldCipher
 from profiles.models import ConsentRow, CustomerRow, IdentityRow, InteractionRow, InterestRow, MoodRow
 from profiles.records import (
+    CONVERSATION_CHANNELS,
     PURPOSES,
     Consent,
     Export,
@@ -334,8 +335,7 @@ class SqlProfileStore:
             sessions = [self._cipher.decrypt(v) or "" for v in s.scalars(
                 select(IdentityRow.value_enc).where(IdentityRow.customer_id == customer_id,
                                                     IdentityRow.channel.in_(
-                                                        ["web", "rest", "slack", "telegram",
-                                                         "messenger", "whatsapp"])))]
+                                                        sorted(CONVERSATION_CHANNELS))))]
             for table in (InteractionRow, MoodRow, ConsentRow, InterestRow, IdentityRow):
                 s.execute(delete(table).where(table.customer_id == customer_id))
             s.execute(delete(CustomerRow).where(CustomerRow.id == customer_id))

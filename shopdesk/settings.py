@@ -8,9 +8,11 @@ Every value has a default that gives the embedded, single-machine install
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from shopdesk.errors import ConfigError
 
@@ -38,6 +40,46 @@ class Secret:
     __str__ = __repr__
 
 
+_ORIGIN = re.compile(r"(?i)https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def parse_origins(raw: str, variable: str = "WIDGET_ORIGINS") -> tuple[str, ...]:
+    """Web origins (``scheme://host[:port]``) from a comma- or space-separated list.
+
+    Each one is checked: no paths, no wildcards (a widget that any site may load is a widget
+    any site may use to talk to your customers' conversations)."""
+    origins: list[str] = []
+    for item in re.split(r"[,\s]+", raw.strip()):
+        if not item:
+            continue
+        origin = item.rstrip("/")
+        if not _ORIGIN.fullmatch(origin):
+            hint = (" — wildcards are not allowed: list each site" if "*" in origin else
+                    " — an origin is scheme://host[:port], without a path")
+            raise ConfigError(f"{_PREFIX}{variable}: {item[:80]!r} is not a web origin{hint}")
+        origin = origin.lower()
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
+
+
+@dataclass(frozen=True)
+class WidgetLook:
+    """How the website widget looks, from the company's configuration (not code)."""
+
+    name: str = "Pine"                  # the assistant's name in the header and launcher
+    colour: str = "#1d5c3a"             # brand colour (#rrggbb); text on it picks black or white
+    greeting: str = ("Hi, I'm Pine. Ask me about an order, a delivery, a return or one of our "
+                     "products.")          # shown in an empty conversation
+    position: str = "right"             # launcher corner: right or left
+    avatar_url: str = ""                # https image for the header ("" = initials)
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "colour": self.colour, "greeting": self.greeting,
+                "position": self.position, "avatarUrl": self.avatar_url}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration. Build it with :meth:`from_env`."""
@@ -51,6 +93,11 @@ class Settings:
     actions_port: int = 5055
     web_port: int = 8000
     rasa_public_url: str = ""
+    web_public_url: str = ""
+    # sites allowed to embed the widget and talk to Rasa's socket.io / REST from a browser
+    widget_origins: tuple[str, ...] = ()
+    widget: WidgetLook = field(default_factory=WidgetLook)
+    identity_secret: Secret = field(default_factory=lambda: Secret(""))
     action_secret: Secret = field(default_factory=lambda: Secret(""))
     rasa_jwt_secret: Secret = field(default_factory=lambda: Secret(""))
     profile_key: Secret = field(default_factory=lambda: Secret(""))
@@ -134,6 +181,29 @@ class Settings:
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"{_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        web_port = get_int("WEB_PORT", 8000, 1, 65535)
+        web_public_url = get("WEB_PUBLIC_URL", f"http://localhost:{web_port}").rstrip("/")
+        parts = urlsplit(web_public_url)
+        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(f"{_PREFIX}WEB_PUBLIC_URL must be an http(s) URL such as "
+                              f"https://help.example.com, got {web_public_url[:80]!r}")
+        own = parse_origins(f"{parts.scheme}://{parts.netloc}", "WEB_PUBLIC_URL")
+        local = (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")
+        widget_origins = parse_origins(" ".join([*own, *local, get("WIDGET_ORIGINS", "")]))
+        colour = get("WIDGET_COLOUR", WidgetLook.colour)
+        if not _COLOUR.fullmatch(colour):
+            raise ConfigError(f"{_PREFIX}WIDGET_COLOUR must be a colour like #1d5c3a, got "
+                              f"{colour[:20]!r}")
+        position = get("WIDGET_POSITION", "right").lower()
+        if position not in {"right", "left"}:
+            raise ConfigError(f"{_PREFIX}WIDGET_POSITION must be right or left")
+        avatar = get("WIDGET_AVATAR_URL", "")
+        if avatar and not re.fullmatch(r"https?://\S{1,500}", avatar):
+            raise ConfigError(f"{_PREFIX}WIDGET_AVATAR_URL must be an http(s) URL")
+        widget = WidgetLook(name=get("WIDGET_NAME", "Pine")[:40],
+                            colour=colour.lower(),
+                            greeting=get("WIDGET_GREETING", WidgetLook.greeting)[:300],
+                            position=position, avatar_url=avatar)
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -147,8 +217,12 @@ class Settings:
             host=host,
             rasa_port=rasa_port,
             actions_port=get_int("ACTIONS_PORT", 5055, 1, 65535),
-            web_port=get_int("WEB_PORT", 8000, 1, 65535),
+            web_port=web_port,
             rasa_public_url=get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+            web_public_url=web_public_url,
+            widget_origins=widget_origins,
+            widget=widget,
+            identity_secret=Secret(env.get(_PREFIX + "WIDGET_IDENTITY_SECRET", "")),
             action_secret=Secret(env.get(_PREFIX + "ACTION_SECRET", "")),
             rasa_jwt_secret=Secret(env.get(_PREFIX + "RASA_JWT_SECRET", "")),
             profile_key=Secret(env.get(_PREFIX + "PROFILE_KEY", "")),

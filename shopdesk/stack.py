@@ -160,7 +160,7 @@ class Stack:
                 [str(PROJECT_ROOT / ".venv-rasa/bin/python"), "-m", "bot.serve",
                  "--model", str(model), "--endpoints", "bot/endpoints.yml",
                  "--credentials", "bot/credentials.yml", "--interface", settings.host,
-                 "--port", str(settings.rasa_port), "--cors", f"http://localhost:{settings.web_port}",
+                 "--port", str(settings.rasa_port), "--cors", *settings.widget_origins,
                  "--log-file", str(logs / "rasa-server.log")],
                 f"http://{host}:{settings.rasa_port}/status", child_env, logs / "rasa.log",
                 headers={"Authorization": f"Bearer {rasa_admin_token(self.rasa_secret, clock, 24 * 60)}"}),
@@ -205,9 +205,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def isolated_stack(data_dir: Path, model: Path, index: Path, clock: Clock) -> Stack:
+def isolated_stack(data_dir: Path, model: Path, index: Path, clock: Clock,
+                   extra_env: dict[str, str] | None = None) -> Stack:
     """The product on free ports with its own throw-away data folder and a seeded demo store
-    (for the end-to-end tests and ``make scenarios``); not started yet."""
+    (for the end-to-end tests and ``make scenarios``); not started yet. ``extra_env`` adds
+    settings (e.g. the sites allowed to embed the widget)."""
     from commerce.seed import seed_database
     from shopdesk.database import make_engine
 
@@ -221,6 +223,10 @@ def isolated_stack(data_dir: Path, model: Path, index: Path, clock: Clock) -> St
         "SHOPDESK_RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "SHOPDESK_INDEX_DIR": str(index),
     }
+    for name in ("SHOPDESK_WIDGET_ORIGINS", "SHOPDESK_WIDGET_IDENTITY_SECRET",
+                 "SHOPDESK_WEB_PUBLIC_URL"):
+        env.pop(name, None)
+    env.update(extra_env or {})
     for name in ("SHOPDESK_ACTION_SECRET", "SHOPDESK_RASA_JWT_SECRET", "SHOPDESK_DATABASE_URL",
                  "SHOPDESK_QA_CORPUS"):
         env.pop(name, None)

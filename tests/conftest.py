@@ -113,6 +113,7 @@ def make_tracker(
     events: list[dict[str, Any]] | None = None,
     sender_id: str = "test-user",
     candidates: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A real rasa-sdk Tracker as the action server receives it."""
     all_slots = {"order_number": None, "email": None, "product": None, "failed_attempts": 0.0,
@@ -121,7 +122,7 @@ def make_tracker(
     all_slots.update(slots or {})
     all_slots.update(candidates or {})
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or []}
+              "entities": entities or [], "metadata": metadata or {}}
     user_event = {"event": "user", "text": text, "parse_data": latest}
     return Tracker(
         sender_id=sender_id,

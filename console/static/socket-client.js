@@ -1,7 +1,8 @@
 /*
  * A small Socket.IO client (protocol v5 over Engine.IO v4), WebSocket transport only.
  * Enough for Rasa's socket.io channel: connect to the default namespace, answer pings,
- * emit and receive JSON events, reconnect with back-off. No third-party code.
+ * emit and receive JSON events, reconnect with back-off. No third-party code. Exposed as
+ * window.ShopdeskSocket (the widget's only other global is window.shopdesk, its options).
  */
 (function (global) {
   "use strict";
@@ -104,5 +105,5 @@
     if (this.ws) this.ws.close();
   };
 
-  global.SocketClient = SocketClient;
+  global.ShopdeskSocket = SocketClient;
 })(window);

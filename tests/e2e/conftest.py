@@ -6,6 +6,8 @@ the same ``Stack`` that ``make run`` uses.
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,14 +18,22 @@ from retrieval.cli import ensure_index
 from shopdesk.clock import system_clock
 from shopdesk.model_cache import ensure_model
 from shopdesk.settings import Settings
-from shopdesk.stack import Stack, isolated_stack
+from shopdesk.stack import Stack, free_port, isolated_stack
+
+# a company's website on another origin, allowed to embed the widget; and a site that is not
+SITE_PORT, OTHER_SITE_PORT = free_port(), free_port()
+SITE = f"http://127.0.0.1:{SITE_PORT}"
+OTHER_SITE = f"http://127.0.0.1:{OTHER_SITE_PORT}"
+IDENTITY_SECRET = secrets.token_hex(16)
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = ensure_model()
     index = ensure_index(Settings.from_env())  # the project's own index, built if stale
-    running = isolated_stack(tmp_path_factory.mktemp("stack"), model, index, system_clock)
+    running = isolated_stack(tmp_path_factory.mktemp("stack"), model, index, system_clock,
+                             {"SHOPDESK_WIDGET_ORIGINS": SITE,
+                              "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET})
     running.start(timeout=420)
     yield running
     running.stop()
@@ -48,3 +58,18 @@ class Chat:
 @pytest.fixture
 def chat(stack: Stack, request: pytest.FixtureRequest) -> Chat:
     return Chat(stack, f"e2e-{request.node.name}")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import expect
 
 from shopdesk.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def bot_messages(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -120,7 +103,7 @@ def test_the_same_person_on_the_web_widget_and_over_rest_becomes_one_customer(
     wait_bot_messages(page, 1)
     stored = {item["name"]: item["value"] for origin in context.storage_state()["origins"]
               for item in origin["localStorage"]}
-    raw = stored["pinecrest.chat.session"]
+    raw = stored["shopdesk.session"]
     session = json.loads(raw) if raw.startswith('"') else raw
     send(page, "where's my order?", 2)
     send(page, "100235", 3)

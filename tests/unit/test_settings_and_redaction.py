@@ -69,3 +69,42 @@ def test_redaction_quality_on_the_labelled_samples() -> None:
 def test_redaction_handles_huge_and_hostile_input() -> None:
     for text in ("9" * 100_000, "a" * 100_000, "x at y dot " * 10_000, "1 " * 50_000):
         assert len(redact(text)) > 0
+
+
+def test_widget_origins_are_the_web_apps_own_plus_the_configured_sites() -> None:
+    s = Settings.from_env({"SHOPDESK_WIDGET_ORIGINS": "https://shop.example.com, "
+                                                      "http://127.0.0.1:9000/ HTTPS://Blog.Example.com"})
+    assert s.widget_origins == ("http://localhost:8000", "http://127.0.0.1:8000",
+                                "https://shop.example.com", "http://127.0.0.1:9000",
+                                "https://blog.example.com")
+    public = Settings.from_env({"SHOPDESK_WEB_PUBLIC_URL": "https://help.example.com/chat/"})
+    assert public.web_public_url == "https://help.example.com/chat"
+    assert public.widget_origins[0] == "https://help.example.com"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SHOPDESK_WIDGET_ORIGINS", "*", "wildcards are not allowed"),
+    ("SHOPDESK_WIDGET_ORIGINS", "https://*.example.com", "wildcards are not allowed"),
+    ("SHOPDESK_WIDGET_ORIGINS", "https://shop.example.com/page", "without a path"),
+    ("SHOPDESK_WIDGET_ORIGINS", "javascript:alert(1)", "not a web origin"),
+    ("SHOPDESK_WEB_PUBLIC_URL", "help.example.com", "SHOPDESK_WEB_PUBLIC_URL"),
+    ("SHOPDESK_WIDGET_COLOUR", "green", "#1d5c3a"),
+    ("SHOPDESK_WIDGET_COLOUR", "#12345", "#1d5c3a"),
+    ("SHOPDESK_WIDGET_POSITION", "top", "right or left"),
+    ("SHOPDESK_WIDGET_AVATAR_URL", "javascript:alert(1)", "http"),
+])
+def test_bad_widget_settings_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_widget_look_comes_from_configuration() -> None:
+    s = Settings.from_env({"SHOPDESK_WIDGET_NAME": "Ada", "SHOPDESK_WIDGET_COLOUR": "#FFCC00",
+                           "SHOPDESK_WIDGET_POSITION": "Left",
+                           "SHOPDESK_WIDGET_GREETING": "Hello from Ada",
+                           "SHOPDESK_WIDGET_AVATAR_URL": "https://cdn.example.com/ada.png",
+                           "SHOPDESK_WIDGET_IDENTITY_SECRET": "s3cret-value"})
+    assert s.widget.to_json() == {"name": "Ada", "colour": "#ffcc00", "greeting": "Hello from Ada",
+                                  "position": "left",
+                                  "avatarUrl": "https://cdn.example.com/ada.png"}
+    assert s.identity_secret.reveal() == "s3cret-value" and "s3cret" not in repr(s)

@@ -17,6 +17,7 @@ from retrieval.embedders import HashEmbedder
 from shopdesk.clock import FixedClock
 from shopdesk.composition import Services
 from shopdesk.errors import StoreUnavailableError
+from shopdesk.identity import VERIFIED_KEY as VERIFIED
 from tests.conftest import FAQ, NOW, make_tracker
 from tests.helpers import run_action, texts
 
@@ -148,3 +149,23 @@ def test_every_action_is_logged_with_whether_it_went_through(with_profiles: Serv
     turns = store.interactions(store.find("rest", "test-user"))  # type: ignore[union-attr]
     assert [(t.action, t.resolved, t.text) for t in turns] == [
         ("action_check_order_status", True, None)]
+
+
+def test_a_signed_identity_links_the_customer_only_with_consent(with_profiles: Services) -> None:
+    profiles = with_profiles.profiles
+    who = Visitor("test-user", "rest")
+    signed = {VERIFIED: {"user_id": "cust-42", "email": "jane.doe@example.com"}}
+    # consent given on a message that carries the signed identity: linked, no e-mail proof
+    run_action(ActionRecordConsent(with_profiles),
+               make_tracker("/consent_grant", "consent_grant", metadata=signed))
+    customer = profiles.customer(who)
+    assert customer is not None
+    assert profiles.store.find("site", "cust-42") == customer
+    assert profiles.store.find("email", "jane.doe@example.com") == customer
+    # without consent nothing is linked, signed or not
+    other = Visitor("no-consent", "rest")
+    run_action(ActionRecordConsent(with_profiles),
+               make_tracker("/consent_deny", "consent_deny", sender_id="no-consent",
+                            metadata={VERIFIED: {"user_id": "cust-77"}}))
+    assert profiles.store.find("site", "cust-77") is None
+    assert profiles.customer(other) is not None  # the "no" itself is kept
