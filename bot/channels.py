@@ -40,6 +40,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from shopdesk.identity import checked_metadata
 from shopdesk.language import looks_non_english
+from shopdesk.ratelimit import RATE_LIMITED_REPLY, RateLimiter
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,36 @@ def rest_body_error(body: Any) -> str | None:
     return None
 
 
+class Limits:
+    """The per-conversation and per-IP rate limits, shared by both channels of this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sender = RateLimiter(settings.rate_per_sender)
+        self.ip = RateLimiter(settings.rate_per_ip)
+        self.max_body_bytes = settings.max_body_bytes
+
+    def check(self, ip: str, sender: str | None) -> float:
+        """0 when the request may go ahead, else the seconds to wait."""
+        allowed, wait = self.ip.allow(ip or "?")
+        which = "per IP address"
+        if allowed and sender is not None:
+            allowed, wait = self.sender.allow(sender)
+            which = "per conversation"
+        if allowed:
+            return 0.0
+        logger.warning("rate limit: refused a message (%s)", which)
+        return max(wait, 0.5)
+
+
+_limits: list[Limits] = []
+
+
+def limits() -> Limits:
+    if not _limits:
+        _limits.append(Limits(Settings.from_env()))
+    return _limits[0]
+
+
 def _guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]
              ) -> Callable[[UserMessage], Awaitable[None]]:
     settings = Settings.from_env()
@@ -184,10 +215,18 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(_guarded(on_new_message))
 
+        limit = limits()
+
         @blueprint.middleware("request")
         async def refuse_malformed(request: Request) -> Any:
             if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
                 return None
+            if len(request.body or b"") > limit.max_body_bytes:
+                return response.json(
+                    {"error": f"The body is larger than {limit.max_body_bytes:,} bytes "
+                              "(SHOPDESK_MAX_BODY_BYTES); messages are at most "
+                              f"{Settings.from_env().max_message_chars:,} characters."},
+                    status=413)
             try:
                 body = request.json
             except Exception:  # sanic raises on a body that is not JSON
@@ -195,6 +234,12 @@ class GuardedRestInput(RestInput):
                 problem = f"The body must be JSON: {REST_SHAPE}."
             else:
                 problem = rest_body_error(body)
+            wait = limit.check(request.remote_addr or request.ip,
+                               None if problem else f"rest:{body['sender']}")
+            if wait:
+                return response.json({"error": RATE_LIMITED_REPLY,
+                                      "retry_after_seconds": round(wait, 1)},
+                                     status=429, headers={"Retry-After": str(int(wait + 0.999))})
             if problem:
                 logger.info("refused a malformed REST message: %s", problem.split(":")[0])
                 return response.json({"error": problem}, status=400)
@@ -208,8 +253,9 @@ class GuardedSocketIOInput(SocketIOInput):
 
     Rasa 3.6 turns python-socketio's origin check off (``cors_allowed_origins=[]``), so any
     website could open a socket to it; here a browser connection from an origin that is not
-    in ``SHOPDESK_WIDGET_ORIGINS`` is refused (clients that send no Origin, such as servers,
-    are not browsers and are let through). Rasa's handlers are replaced: ``session_request``
+    in ``SHOPDESK_WIDGET_ORIGINS`` is refused (clients that send no Origin, or the Rasa
+    server's own, are not a browser on another site and are let through). Rasa's handlers
+    are replaced: ``session_request``
     (Rasa 3.6 forgets to await ``enter_room`` with python-socketio 5, so replies never reach
     the page; we also refuse malformed session ids and remember which conversation each
     socket asked for) and the user-message handler (malformed payloads get a reply instead
@@ -228,18 +274,24 @@ class GuardedSocketIOInput(SocketIOInput):
         rasa_connect = sio.handlers[namespace]["connect"]
         rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
         allowed = set(Settings.from_env().widget_origins)
+        limit = limits()
+        sio.eio.max_http_buffer_size = limit.max_body_bytes  # one packet, not 1 MB
         sessions: dict[str, str] = {}  # socket id -> the conversation it asked for
+        addresses: dict[str, str] = {}  # socket id -> the client's IP address
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-            origin = str(environ.get("HTTP_ORIGIN") or "")
-            if origin and origin.lower().rstrip("/") not in allowed:
+            origin = str(environ.get("HTTP_ORIGIN") or "").lower().rstrip("/")
+            own = str(environ.get("HTTP_HOST") or "").lower()  # same origin as Rasa itself
+            if origin and origin not in allowed and origin.split("://", 1)[-1] != own:
                 logger.warning("refused a socket.io connection from %s: not in "
                                "SHOPDESK_WIDGET_ORIGINS", origin[:100])
                 raise SocketRefused(ORIGIN_REFUSED)
+            addresses[sid] = str(environ.get("REMOTE_ADDR") or "")
             return bool(await rasa_connect(sid, environ, auth))
 
         async def disconnect(sid: str, *_: Any) -> None:
             sessions.pop(sid, None)
+            addresses.pop(sid, None)
 
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
@@ -259,6 +311,10 @@ class GuardedSocketIOInput(SocketIOInput):
             if self.session_persistence and data.get("session_id") != sessions.get(sid):
                 # only the conversation this socket asked for (session_request) is its own
                 await sio.emit(self.bot_message_evt, {"text": STALE_SESSION_REPLY}, room=sid,
+                               namespace=namespace)
+                return
+            if limit.check(addresses.get(sid, ""), f"socketio:{data.get('session_id') or sid}"):
+                await sio.emit(self.bot_message_evt, {"text": RATE_LIMITED_REPLY}, room=sid,
                                namespace=namespace)
                 return
             await rasa_handle_message(sid, data)

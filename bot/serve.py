@@ -18,6 +18,9 @@ def main() -> None:
         raise SystemExit(2)
     # "--jwt-secret=<secret>" in one word: a generated secret may start with "-", which
     # argparse would otherwise take for an option ("expected one argument")
+    # every route of the Rasa server (its HTTP API too) refuses bodies over 1 MB (Sanic's own
+    # default is 100 MB); the REST channel has its own, smaller limit (SHOPDESK_MAX_BODY_BYTES)
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1 << 20))
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--jwt-secret={secret}",
                 "--jwt-method", "HS256"]
     from rasa.__main__ import main as rasa_main

@@ -20,9 +20,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from console.limits import ApiLimits
 from console.privacy_api import privacy_routes
 from profiles.service import CONSENT_TEXT
 from shopdesk.clock import Clock, system_clock
+from shopdesk.ratelimit import RateLimiter
 from shopdesk.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
         return open_profiles(settings, clock)
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         *privacy_routes(settings, open_store),
         Route("/", index),
         Route("/widget.js", widget_script),
@@ -114,3 +116,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         Route("/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
+    app.add_middleware(ApiLimits, per_ip=RateLimiter(settings.rate_per_ip),
+                       max_body_bytes=settings.max_body_bytes)
+    return app

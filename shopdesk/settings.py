@@ -98,6 +98,10 @@ class Settings:
     widget_origins: tuple[str, ...] = ()
     widget: WidgetLook = field(default_factory=WidgetLook)
     identity_secret: Secret = field(default_factory=lambda: Secret(""))
+    # limits on every public entry point (Rasa's REST and socket.io, the web app's API)
+    rate_per_sender: int = 30          # messages a minute per conversation (bursts of as many)
+    rate_per_ip: int = 300             # requests a minute per client IP address
+    max_body_bytes: int = 65_536       # largest request body accepted
     action_secret: Secret = field(default_factory=lambda: Secret(""))
     rasa_jwt_secret: Secret = field(default_factory=lambda: Secret(""))
     profile_key: Secret = field(default_factory=lambda: Secret(""))
@@ -223,6 +227,9 @@ class Settings:
             widget_origins=widget_origins,
             widget=widget,
             identity_secret=Secret(env.get(_PREFIX + "WIDGET_IDENTITY_SECRET", "")),
+            rate_per_sender=get_int("RATE_PER_SENDER", 30, 1, 100_000),
+            rate_per_ip=get_int("RATE_PER_IP", 300, 1, 10_000_000),
+            max_body_bytes=get_int("MAX_BODY_BYTES", 65_536, 4_096, 50_000_000),
             action_secret=Secret(env.get(_PREFIX + "ACTION_SECRET", "")),
             rasa_jwt_secret=Secret(env.get(_PREFIX + "RASA_JWT_SECRET", "")),
             profile_key=Secret(env.get(_PREFIX + "PROFILE_KEY", "")),

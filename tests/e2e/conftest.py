@@ -25,6 +25,7 @@ SITE_PORT, OTHER_SITE_PORT = free_port(), free_port()
 SITE = f"http://127.0.0.1:{SITE_PORT}"
 OTHER_SITE = f"http://127.0.0.1:{OTHER_SITE_PORT}"
 IDENTITY_SECRET = secrets.token_hex(16)
+RATE_PER_IP = 600  # the whole suite talks from 127.0.0.1; the flood test from 127.0.0.2
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +34,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     index = ensure_index(Settings.from_env())  # the project's own index, built if stale
     running = isolated_stack(tmp_path_factory.mktemp("stack"), model, index, system_clock,
                              {"SHOPDESK_WIDGET_ORIGINS": SITE,
-                              "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET})
+                              "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET,
+                              "SHOPDESK_RATE_PER_IP": str(RATE_PER_IP)})
     running.start(timeout=420)
     yield running
     running.stop()
