@@ -93,6 +93,18 @@ def lookup(stack: Stack, channel: str, value: str) -> str | None:
     return r.json()["customer_id"] if r.status_code == 200 else None
 
 
+def open_widget(browser, url: str, consent: bool):  # type: ignore[no-untyped-def]
+    """A new visitor on ``url``: opens the widget and answers the privacy question."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    launcher(page).click()
+    expect(page.locator("#status")).to_have_text("online", timeout=30_000)
+    page.locator("#consent-yes" if consent else "#consent-no").click()
+    page.locator(".msg.bot").first.wait_for(timeout=60_000)
+    return context, page
+
+
 def session_of(context) -> str:  # type: ignore[no-untyped-def]
     stored = {item["name"]: item["value"] for origin in context.storage_state()["origins"]
               if origin["origin"] == SITE for item in origin["localStorage"]}
@@ -163,13 +175,8 @@ def test_a_site_that_is_not_allowed_is_refused(
 def test_a_signed_identity_links_the_customer_and_a_forged_one_does_not(
         browser, stack: Stack, sites: None) -> None:  # type: ignore[no-untyped-def]
     def chat_as(identity: dict[str, str]) -> tuple[str, object]:
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(f"{SITE}/account?identity={json.dumps(identity)}")
-        launcher(page).click()
-        expect(page.locator("#status")).to_have_text("online", timeout=30_000)
-        page.locator("#consent-yes").click()
-        page.locator(".msg.bot").first.wait_for(timeout=60_000)
+        context, page = open_widget(browser, f"{SITE}/account?identity={json.dumps(identity)}",
+                                    consent=True)
         say(page, "hi", 2)
         return session_of(context), context
 
@@ -197,12 +204,7 @@ def test_a_signed_identity_links_the_customer_and_a_forged_one_does_not(
 def test_the_open_widget_passes_an_accessibility_scan(
         browser, stack: Stack, sites: None) -> None:  # type: ignore[no-untyped-def]
     assert AXE.is_file(), "make test-tools installs axe-core (tests/e2e/js)"
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{SITE}/help")
-    launcher(page).click()
-    expect(page.locator("#status")).to_have_text("online", timeout=30_000)
-    page.locator("#consent-no").click()
+    context, page = open_widget(browser, f"{SITE}/help", consent=False)
     say(page, "do you ship to Ireland?", 2)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""() => axe.run('#shopdesk-widget',
