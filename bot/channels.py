@@ -176,6 +176,7 @@ class Limits:
         self.sender = RateLimiter(settings.rate_per_sender)
         self.ip = RateLimiter(settings.rate_per_ip)
         self.max_body_bytes = settings.max_body_bytes
+        self.max_message_chars = settings.max_message_chars
 
     def check(self, ip: str, sender: str | None) -> float:
         """0 when the request may go ahead, else the seconds to wait."""
@@ -214,7 +215,6 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(_guarded(on_new_message))
-
         limit = limits()
 
         @blueprint.middleware("request")
@@ -225,7 +225,7 @@ class GuardedRestInput(RestInput):
                 return response.json(
                     {"error": f"The body is larger than {limit.max_body_bytes:,} bytes "
                               "(SHOPDESK_MAX_BODY_BYTES); messages are at most "
-                              f"{Settings.from_env().max_message_chars:,} characters."},
+                              f"{limit.max_message_chars:,} characters."},
                     status=413)
             try:
                 body = request.json
