@@ -24,9 +24,7 @@ def link_signed_identity(profiles: ProfileService, tracker: Tracker) -> None:
     identity = verified_from((tracker.latest_message or {}).get("metadata"))
     if identity is None:
         return
-    who = visitor(tracker)
-    if profiles.link_verified(who, "site", identity.user_id) and identity.email:
-        profiles.link_verified(who, "email", identity.email)
+    profiles.link_signed(visitor(tracker), identity.user_id, identity.email)
 
 
 class ActionPersonalGreeting(ServiceAction):

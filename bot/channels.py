@@ -24,6 +24,7 @@ standard library only).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -41,7 +42,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from shopdesk.identity import checked_metadata
 from shopdesk.language import looks_non_english
 from shopdesk.ratelimit import RATE_LIMITED_REPLY, RateLimiter
-from shopdesk.settings import Settings
+from shopdesk.settings import Settings, origin_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -191,19 +192,21 @@ class Limits:
         return max(wait, 0.5)
 
 
-_limits: list[Limits] = []
+@functools.cache
+def settings() -> Settings:
+    """This process's settings, read once (Rasa builds each channel from its credentials)."""
+    return Settings.from_env()
 
 
+@functools.cache
 def limits() -> Limits:
-    if not _limits:
-        _limits.append(Limits(Settings.from_env()))
-    return _limits[0]
+    return Limits(settings())
 
 
 def _guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]
              ) -> Callable[[UserMessage], Awaitable[None]]:
-    settings = Settings.from_env()
-    return guard(on_new_message, settings.max_message_chars, settings.identity_secret.reveal())
+    return guard(on_new_message, settings().max_message_chars,
+                 settings().identity_secret.reveal())
 
 
 class GuardedRestInput(RestInput):
@@ -273,16 +276,17 @@ class GuardedSocketIOInput(SocketIOInput):
         namespace = self.namespace or "/"
         rasa_connect = sio.handlers[namespace]["connect"]
         rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
-        allowed = set(Settings.from_env().widget_origins)
+        allowed = set(settings().widget_origins)
         limit = limits()
         sio.eio.max_http_buffer_size = limit.max_body_bytes  # one packet, not 1 MB
         sessions: dict[str, str] = {}  # socket id -> the conversation it asked for
         addresses: dict[str, str] = {}  # socket id -> the client's IP address
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-            origin = str(environ.get("HTTP_ORIGIN") or "").lower().rstrip("/")
+            origin = str(environ.get("HTTP_ORIGIN") or "")
             own = str(environ.get("HTTP_HOST") or "").lower()  # same origin as Rasa itself
-            if origin and origin not in allowed and origin.split("://", 1)[-1] != own:
+            if origin and not origin_allowed(origin, allowed) \
+                    and origin.lower().split("://", 1)[-1] != own:
                 logger.warning("refused a socket.io connection from %s: not in "
                                "SHOPDESK_WIDGET_ORIGINS", origin[:100])
                 raise SocketRefused(ORIGIN_REFUSED)

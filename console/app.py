@@ -25,7 +25,7 @@ from console.privacy_api import privacy_routes
 from profiles.service import CONSENT_TEXT
 from shopdesk.clock import Clock, system_clock
 from shopdesk.ratelimit import RateLimiter
-from shopdesk.settings import Settings
+from shopdesk.settings import Settings, origin_allowed
 
 STATIC = Path(__file__).resolve().parent / "static"
 CSS_TOKEN = "(window, __SHOPDESK_CSS__)"
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         origin = request.headers.get("origin")
         if not origin:
             return {}, None
-        if origin.lower().rstrip("/") not in allowed:
+        if not origin_allowed(origin, allowed):
             return {}, JSONResponse(
                 {"error": "This website is not allowed to use the chat. Its origin must be "
                           "listed in SHOPDESK_WIDGET_ORIGINS."},

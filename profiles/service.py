@@ -71,6 +71,7 @@ class ProfileService:
         self.store = store
         self._clock = clock
         self.personaliser = personaliser
+        self._signed_links: dict[tuple[Any, ...], None] = {}  # linked already (bounded)
 
     def _safe(self, what: str, call: Callable[[], T], default: T) -> T:
         if self.store is None:
@@ -96,6 +97,9 @@ class ProfileService:
         return self._safe("consent lookup", read, None)
 
     def record_consent(self, who: Visitor, granted: bool) -> bool:
+        # a new choice (after an erasure, say) means the signed identity links afresh
+        self._signed_links = {k: None for k in self._signed_links if k[0] != who.key}
+
         def write() -> bool:
             customer = self.store.resolve(*who.key)  # type: ignore[union-attr]
             self.store.set_consent(customer, "personalisation", granted, CONSENT_TEXT,  # type: ignore[union-attr]
@@ -165,6 +169,18 @@ class ProfileService:
                 return None
             return self.store.link(customer, channel, value, verified=True)  # type: ignore[union-attr]
         return self._safe("identity link", write, None)
+
+    def link_signed(self, who: Visitor, user_id: str, email: str = "") -> None:
+        """Link the account id (and e-mail) the company's website signed for; once per
+        conversation and identity, not on every message (with consent only, as any link)."""
+        key = (who.key, user_id, email)
+        if key in self._signed_links:
+            return
+        if self.link_verified(who, "site", user_id) and (
+                not email or self.link_verified(who, "email", email)):
+            self._signed_links[key] = None
+            while len(self._signed_links) > 10_000:
+                self._signed_links.pop(next(iter(self._signed_links)))
 
     def purge(self, days: int) -> int:
         return self._safe("retention purge", lambda: self.store.purge_before(  # type: ignore[union-attr]

@@ -121,8 +121,7 @@ def _bench_size(size: int, pre: SpacyPreprocessor, embedder: MiniLmEmbedder,
     model = load_tuning()[1]
     hybrid = HybridRetriever(pairs, pre, bm25, in_questions, embedder, dense, dense_pair, model,
                              stats=stats)
-    torch_embedder = MiniLmEmbedder(device="cpu")
-    torch_embedder._query_encoder = False  # no ONNX: every query through PyTorch
+    torch_embedder = MiniLmEmbedder(device="cpu", onnx_queries=False)
     previous = HybridRetriever(pairs, pre, bm25, in_questions, torch_embedder, dense,
                                dense_pair, model, stats=stats)
     dense_build += time.perf_counter() - started

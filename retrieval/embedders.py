@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from shopdesk.encoders import mean_pooled
+
 logger = logging.getLogger(__name__)
 MAX_CHARS = 2_000
 LONG_TOKENS = 256  # question + answer documents: the model's own limit (queries use 128)
@@ -54,11 +56,13 @@ class MiniLmEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, device: str | None = None) -> None:
+    def __init__(self, device: str | None = None, onnx_queries: bool = True) -> None:
+        """``onnx_queries=False`` encodes queries with PyTorch too (the benchmark's comparison)."""
         self._device = device
         self._model = None
         self._vector_cache = None
-        self._query_encoder: OnnxQueryEncoder | None | bool = None  # False: not available
+        # None: not looked for yet; False: not used (switched off, on a GPU, or not built)
+        self._query_encoder: OnnxQueryEncoder | None | bool = None if onnx_queries else False
 
     def use_vector_cache(self, cache: object) -> None:
         """Read query vectors from ``cache`` first (``get(text) -> vector | None``): the
@@ -163,9 +167,8 @@ class OnnxQueryEncoder:
         encoding = self._tokenizer.encode(text or " ")
         ids = np.asarray([encoding.ids], dtype=np.int64)
         mask = np.asarray([encoding.attention_mask], dtype=np.int64)
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
-        vector = hidden[mask[0] > 0].mean(axis=0)
-        return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return mean_pooled(hidden, mask)[0].astype(np.float32)
 
 
 class HashEmbedder:

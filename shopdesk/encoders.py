@@ -131,7 +131,8 @@ def _unpack(parts: list[Path], into: Path) -> Path:
     return found[0]
 
 
-def _mean_pooled(hidden, mask):  # type: ignore[no-untyped-def]
+def mean_pooled(hidden, mask):  # type: ignore[no-untyped-def]
+    """Unit-length mean of the token vectors under ``mask`` (sentence-transformers' pooling)."""
     import numpy as np
 
     summed = (hidden * mask[..., None]).sum(axis=1)
@@ -215,7 +216,7 @@ def _check(model, tokenizer, onnx_path: Path) -> float:  # type: ignore[no-untyp
                                            providers=["CPUExecutionProvider"])
     hidden = session.run(None, {"input_ids": batch["input_ids"].numpy().astype(np.int64),
                                 "attention_mask": mask.astype(np.int64)})[0]
-    ours, theirs = _mean_pooled(hidden, mask), _mean_pooled(reference.numpy(), mask)
+    ours, theirs = mean_pooled(hidden, mask), mean_pooled(reference.numpy(), mask)
     return float((ours * theirs).sum(axis=1).mean())
 
 

@@ -64,6 +64,11 @@ def parse_origins(raw: str, variable: str = "WIDGET_ORIGINS") -> tuple[str, ...]
     return tuple(origins)
 
 
+def origin_allowed(origin: str, allowed: tuple[str, ...] | set[str]) -> bool:
+    """Whether a browser's ``Origin`` header names one of the ``allowed`` origins."""
+    return origin.strip().lower().rstrip("/") in allowed
+
+
 @dataclass(frozen=True)
 class WidgetLook:
     """How the website widget looks, from the company's configuration (not code)."""
