@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import UsesServices, visitor
+from actions.base import UsesServices, latest_text, visitor
 from actions.profile import link_signed_identity
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class ActionTrackMood(UsesServices, Action):
     def _observe(self, tracker: Tracker) -> list[EventType]:
         # the one action run on every customer message: a website-signed identity links here
         link_signed_identity(self.services.profiles, tracker)
-        text = str((tracker.latest_message or {}).get("text") or "")
+        text = latest_text(tracker)
         if not text.strip() or text.startswith("/"):
             return []  # a button or an intent payload says nothing about feelings
         earlier = customer_texts(tracker)[:-1]
