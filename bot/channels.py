@@ -191,6 +191,14 @@ class Limits:
         logger.warning("rate limit: refused a message (%s)", which)
         return max(wait, 0.5)
 
+    def sender_allowed(self, sender: str) -> bool:
+        """The per-conversation limit alone (a platform's webhook calls all come from the
+        platform's own addresses, so the per-IP limit does not apply to them)."""
+        allowed, _ = self.sender.allow(sender)
+        if not allowed:
+            logger.warning("rate limit: refused a message (per conversation)")
+        return allowed
+
 
 @functools.cache
 def settings() -> Settings:

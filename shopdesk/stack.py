@@ -58,6 +58,19 @@ def ensure_secrets(data_dir: Path, env: dict[str, str] | None = None) -> dict[st
     return {n: env.get(n) or stored[n] for n in SECRET_NAMES}
 
 
+def write_credentials(settings: Settings) -> Path:
+    """The channels Rasa serves: ``bot/credentials.yml`` (REST and the website's socket.io)
+    plus each messaging platform switched on in the settings. Each platform channel reads
+    its secrets from the environment itself, so none is written to this file."""
+    base = (PROJECT_ROOT / "bot/credentials.yml").read_text(encoding="utf-8")
+    extra = "".join(f"\n# {p.spec.title}: switched on by SHOPDESK_{p.spec.switch}\n"
+                    f"{p.spec.channel_class}: {{}}\n" for p in settings.platforms)
+    path = settings.data_dir / "credentials.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(base + extra, encoding="utf-8")
+    return path
+
+
 def rasa_admin_token(secret: str, clock: Clock, minutes: int = 60) -> str:
     """A short-lived JWT with the admin role for Rasa's HTTP API, dated by ``clock``."""
     now = int(clock().timestamp())
@@ -159,7 +172,7 @@ class Stack:
                 "rasa",
                 [str(PROJECT_ROOT / ".venv-rasa/bin/python"), "-m", "bot.serve",
                  "--model", str(model), "--endpoints", "bot/endpoints.yml",
-                 "--credentials", "bot/credentials.yml", "--interface", settings.host,
+                 "--credentials", str(write_credentials(settings)), "--interface", settings.host,
                  "--port", str(settings.rasa_port), "--cors", *settings.widget_origins,
                  "--log-file", str(logs / "rasa-server.log")],
                 f"http://{host}:{settings.rasa_port}/status", child_env, logs / "rasa.log",
@@ -226,6 +239,9 @@ def isolated_stack(data_dir: Path, model: Path, index: Path, clock: Clock,
     for name in ("SHOPDESK_WIDGET_ORIGINS", "SHOPDESK_WIDGET_IDENTITY_SECRET",
                  "SHOPDESK_WEB_PUBLIC_URL"):
         env.pop(name, None)
+    for name in [n for n in env if n.startswith(("SHOPDESK_TELEGRAM_", "SHOPDESK_SLACK_",
+                                                  "SHOPDESK_MESSENGER_", "SHOPDESK_TWILIO_"))]:
+        env.pop(name)  # a developer's real platform accounts never reach a test
     env.update(extra_env or {})
     for name in ("SHOPDESK_ACTION_SECRET", "SHOPDESK_RASA_JWT_SECRET", "SHOPDESK_DATABASE_URL",
                  "SHOPDESK_QA_CORPUS"):

@@ -6,6 +6,9 @@ the same ``Stack`` that ``make run`` uses.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -17,8 +20,10 @@ import pytest
 from retrieval.cli import ensure_index
 from shopdesk.clock import system_clock
 from shopdesk.model_cache import ensure_model
+from shopdesk.platform_settings import SPECS
 from shopdesk.settings import Settings
 from shopdesk.stack import Stack, free_port, isolated_stack
+from tests.fakes.base import FakePlatform
 
 # a company's website on another origin, allowed to embed the widget; and a site that is not
 SITE_PORT, OTHER_SITE_PORT = free_port(), free_port()
@@ -28,14 +33,44 @@ IDENTITY_SECRET = secrets.token_hex(16)
 RATE_PER_IP = 600  # the whole suite talks from 127.0.0.1; the flood test from 127.0.0.2
 
 
+class Platforms(dict[str, FakePlatform]):
+    """Local fakes of the messaging platforms (``tests/fakes/<module>.py``, one per platform
+    in ``shopdesk.platform_settings.SPECS``), each switched on in the stack under test.
+    ``SHOPDESK_TEST_PLATFORMS=slack,telegram`` limits them (while working on one)."""
+
+    def env(self) -> dict[str, str]:
+        return {k: v for fake in self.values() for k, v in fake.env().items()}
+
+    def get_or_skip(self, name: str) -> Any:
+        if name not in self:
+            pytest.skip(f"the {name} fake is not switched on (SHOPDESK_TEST_PLATFORMS)")
+        return self[name]
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def platforms() -> Iterator[Platforms]:
+    wanted = {n.strip() for n in os.environ.get("SHOPDESK_TEST_PLATFORMS", "").split(",")
+              if n.strip()}
+    fakes = Platforms()
+    for name, spec in SPECS.items():
+        module = spec.channel_class.split(".")[2]
+        if (wanted and name not in wanted) or not importlib.util.find_spec(f"tests.fakes.{module}"):
+            continue
+        fakes[name] = importlib.import_module(f"tests.fakes.{module}").make_fake().start()
+    yield fakes
+    for fake in fakes.values():
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
     model = ensure_model()
     index = ensure_index(Settings.from_env())  # the project's own index, built if stale
     running = isolated_stack(tmp_path_factory.mktemp("stack"), model, index, system_clock,
                              {"SHOPDESK_WIDGET_ORIGINS": SITE,
                               "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET,
-                              "SHOPDESK_RATE_PER_IP": str(RATE_PER_IP)})
+                              "SHOPDESK_RATE_PER_IP": str(RATE_PER_IP),
+                              **platforms.env()})
     running.start(timeout=420)
     yield running
     running.stop()
