@@ -11,7 +11,6 @@ payload longer than Telegram's 64-byte ``callback_data`` travels as a short toke
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -21,6 +20,7 @@ from sanic.request import Request
 
 from bot.platforms.common import Inbound, Outbound, PlatformInput, PlatformOutput, platform_config
 from bot.platforms.delivery import ButtonMemory, split_text
+from bot.platforms.signatures import same
 from shopdesk.platform_settings import PlatformConfig
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class TelegramChannel(PlatformInput, TelegramInput):
         expected = self.config.secret("TELEGRAM_WEBHOOK_SECRET")
         if not given:
             return "no secret token"
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if not same(given, expected):
             return "wrong secret token"
         return None
 
