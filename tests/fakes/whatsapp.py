@@ -1,0 +1,153 @@
+"""A fake Twilio (WhatsApp): serves ``POST /2010-04-01/Accounts/<sid>/Messages.json`` as
+Twilio's REST API documents it (Basic auth, form fields, 201 with a message resource, JSON
+errors with Twilio's codes) and delivers signed webhook posts to our channel.
+
+The channel is configured with a public webhook URL (as behind a proxy): the fake signs that
+URL while it posts to the local address, as Twilio does for a URL set in its console."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+
+from bot.platforms.signatures import twilio_signature
+from shopdesk.clock import system_clock
+from tests.fakes.base import ApiCall, FakePlatform
+
+PUBLIC_WEBHOOK = "https://shop.example.test/webhooks/twilio/webhook"
+MAX_BODY = 1600
+
+
+def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
+    return status, {"code": code, "message": message,
+                    "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+
+
+class FakeTwilio(FakePlatform):
+    title = "Twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, number: str,
+                 clock: Callable[[], datetime] = system_clock) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.number = number
+        self.public_url = PUBLIC_WEBHOOK
+        self.accepted: list[dict[str, Any]] = []  # the message resources created
+        self.throttled = 0
+        self._clock = clock
+        self._accept_lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def env(self) -> dict[str, str]:
+        return {"SHOPDESK_TWILIO_ACCOUNT_SID": self.account_sid,
+                "SHOPDESK_TWILIO_AUTH_TOKEN": self.auth_token,
+                "SHOPDESK_TWILIO_WHATSAPP_NUMBER": self.number,
+                "SHOPDESK_TWILIO_WEBHOOK_URL": self.public_url,
+                "SHOPDESK_TWILIO_API_URL": self.url}
+
+    def sid(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):032x}"
+
+    def throttle_next(self, count: int) -> None:
+        """The next ``count`` message requests get Twilio's own 429 (code 20429), which
+        carries no Retry-After header (``fail_next(n, 429)`` sends one)."""
+        with self._accept_lock:
+            self.throttled += count
+
+    # ---- the REST API
+    def answer(self, call: ApiCall) -> tuple[int, Any]:
+        expected = "Basic " + base64.b64encode(
+            f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        if call.headers.get("authorization") != expected:
+            return _error(401, 20003, "Authenticate")
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        if call.method != "POST" or call.path != path:
+            return _error(404, 20404, f"The requested resource {call.path} was not found")
+        with self._accept_lock:
+            if self.throttled:
+                self.throttled -= 1
+                return _error(429, 20429, "Too Many Requests")
+        form = call.form
+        to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not sender:
+            return _error(400, 21603, "A 'From' phone number is required.")
+        if sender != self.number:
+            return _error(400, 63007, "Twilio could not find a Channel with the specified "
+                                      "From address")
+        if not to.startswith("whatsapp:+") or not to[10:].isdigit():
+            return _error(400, 21910, "Invalid From and To pair. From and To should be of the "
+                                      "same channel")
+        if not body.strip() and not form.get("MediaUrl"):
+            return _error(400, 21602, "Message body is required.")
+        if len(body) > MAX_BODY:
+            return _error(400, 21617, "The concatenated message body exceeds the 1600 "
+                                      "character limit.")
+        sid = self.sid("SM")
+        created = format_datetime(self._clock())
+        resource = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": sender,
+                    "body": body, "status": "queued", "direction": "outbound-api",
+                    "num_segments": "1", "num_media": "1" if form.get("MediaUrl") else "0",
+                    "api_version": "2010-04-01", "date_created": created,
+                    "date_updated": created, "date_sent": None, "price": None,
+                    "price_unit": "USD", "error_code": None, "error_message": None,
+                    "messaging_service_sid": None,
+                    "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+                    "subresource_uris": {"media": f"/2010-04-01/Accounts/{self.account_sid}"
+                                                  f"/Messages/{sid}/Media.json"}}
+        with self._accept_lock:
+            self.accepted.append(resource)
+        return 201, resource
+
+    def messages_to(self, to: str) -> list[dict[str, Any]]:
+        with self._accept_lock:
+            return [m for m in self.accepted if m["to"] == to]
+
+    # ---- the platform's side: delivering customers' messages to our webhook
+    def inbound(self, sender: str, body: str = "", media_type: str = "",
+                **extra: str) -> dict[str, str]:
+        """The form Twilio posts for a WhatsApp message from ``sender`` (whatsapp:+…)."""
+        sid = self.sid("MM" if media_type else "SM")
+        fields = {"SmsMessageSid": sid, "NumMedia": "1" if media_type else "0",
+                  "ProfileName": "Ann", "MessageType": "image" if media_type.startswith(
+                      "image/") else "document" if media_type else "text",
+                  "SmsSid": sid, "WaId": sender.removeprefix("whatsapp:+"),
+                  "SmsStatus": "received", "Body": body, "To": self.number,
+                  "NumSegments": "1", "ReferralNumMedia": "0", "MessageSid": sid,
+                  "AccountSid": self.account_sid, "From": sender, "ApiVersion": "2010-04-01"}
+        if media_type:
+            fields["MediaContentType0"] = media_type
+            fields["MediaUrl0"] = (f"https://api.twilio.com/2010-04-01/Accounts/"
+                                   f"{self.account_sid}/Messages/{sid}/Media/{self.sid('ME')}")
+        fields.update(extra)
+        return fields
+
+    def sign(self, fields: dict[str, str], url: str | None = None, token: str | None = None
+             ) -> str:
+        return twilio_signature(self.auth_token if token is None else token,
+                                self.public_url if url is None else url, fields)
+
+    def deliver(self, webhook: str, fields: dict[str, str], signature: str | None = None
+                ) -> httpx.Response:
+        """Post ``fields`` to ``webhook`` (our local address), signed for the public URL
+        unless ``signature`` is given ("" sends none)."""
+        signature = self.sign(fields) if signature is None else signature
+        headers = {"User-Agent": "TwilioProxy/1.1",
+                   "I-Twilio-Idempotency-Token": secrets.token_hex(16)}
+        if signature:
+            headers["X-Twilio-Signature"] = signature
+        return httpx.post(webhook, data=fields, headers=headers, timeout=30)
+
+
+def make_fake() -> FakeTwilio:
+    return FakeTwilio("AC" + secrets.token_hex(16), secrets.token_hex(16), "whatsapp:+14155238886")
