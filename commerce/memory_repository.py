@@ -12,6 +12,7 @@ from commerce.records import (
     HandoffTicket,
     Order,
     OrderStatus,
+    Photo,
     Product,
     ReturnRequest,
 )
@@ -28,6 +29,7 @@ class InMemoryStoreRepository:
         self._returns: list[ReturnRequest] = []
         self._handoffs: list[HandoffTicket] = []
         self._feedback: list[FeedbackEntry] = []
+        self._photos: dict[str, Photo] = {}
 
     def get_order(self, number: str) -> Order | None:
         with self._lock:
@@ -92,3 +94,24 @@ class InMemoryStoreRepository:
     def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]:
         with self._lock:
             return [f for f in self._feedback if f.sender_id == sender_id]
+
+    def add_photo(self, photo: Photo) -> Photo:
+        with self._lock:
+            self._photos[photo.id] = photo
+        return photo
+
+    def get_photo(self, photo_id: str) -> Photo | None:
+        with self._lock:
+            return self._photos.get(photo_id)
+
+    def photos_for_sender(self, sender_id: str) -> list[Photo]:
+        with self._lock:
+            found = [p for p in self._photos.values() if p.sender_id == sender_id]
+        return sorted(found, key=lambda p: (p.created_at, p.id))
+
+    def link_photos(self, sender_id: str, case_ref: str) -> int:
+        with self._lock:
+            loose = [p for p in self._photos.values() if p.sender_id == sender_id and not p.case_ref]
+            for photo in loose:
+                self._photos[photo.id] = dataclasses.replace(photo, case_ref=case_ref)
+        return len(loose)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -93,6 +93,21 @@ class HandoffTicket:
     summary: str
     created_at: datetime
     status: str = "queued"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo a customer attached, already made inert (``commerce.photos``). ``case_ref`` is
+    the complaint (``C00012``) or return (an RMA) it belongs to, "" until one is opened."""
+
+    id: str
+    sender_id: str
+    content_type: str
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    created_at: datetime
+    case_ref: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from commerce.records import (
     HandoffTicket,
     Order,
     OrderStatus,
+    Photo,
     Product,
     ReturnRequest,
 )
@@ -44,3 +45,13 @@ class StoreRepository(Protocol):
                      created_at: datetime) -> FeedbackEntry: ...
 
     def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]: ...
+
+    def add_photo(self, photo: Photo) -> Photo: ...
+
+    def get_photo(self, photo_id: str) -> Photo | None: ...
+
+    def photos_for_sender(self, sender_id: str) -> list[Photo]: ...
+
+    def link_photos(self, sender_id: str, case_ref: str) -> int:
+        """Give the sender's photos that belong to no case yet to ``case_ref``; how many."""
+        ...

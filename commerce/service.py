@@ -8,12 +8,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from commerce.photos import make_inert
 from commerce.records import (
     FeedbackEntry,
     HandoffTicket,
     Order,
     OrderItem,
     OrderStatus,
+    Photo,
     Product,
     ReturnRequest,
 )
@@ -28,6 +30,7 @@ REPAIR_FROM = "£15"
 ORDER_NUMBER = re.compile(r"^[1-9]\d{5}$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$")
 _FIELD_LIMIT = 500
+MAX_PHOTOS_PER_CONVERSATION = 10
 
 
 def normalise_order_number(text: str | None) -> str | None:
@@ -284,6 +287,39 @@ class StoreService:
             raise InvalidRequestError(f"unknown feedback kind {kind!r}")
         # feedback feeds analytics: personal data is redacted before it is stored
         return self._repo.add_feedback(sender_id[:200], kind, redact(text[:4000]), self._clock())
+
+    # --- photos --------------------------------------------------------------------------
+
+    def attach_photo(self, sender_id: str, raw: bytes, max_bytes: int) -> Photo:
+        """Store a photo the customer attached, made inert first (``commerce.photos``).
+
+        Raises:
+            InvalidRequestError: not a photo we accept (the message says why), or too many.
+        """
+        inert = make_inert(raw, max_bytes)
+        if len(self._repo.photos_for_sender(sender_id)) >= MAX_PHOTOS_PER_CONVERSATION:
+            raise InvalidRequestError(f"A conversation can hold at most "
+                                      f"{MAX_PHOTOS_PER_CONVERSATION} photos.")
+        return self._repo.add_photo(Photo(
+            id=f"P{secrets.token_hex(8).upper()}", sender_id=sender_id[:200],
+            content_type=inert.content_type, data=inert.data, width=inert.width,
+            height=inert.height, created_at=self._clock()))
+
+    def photo_of(self, sender_id: str, photo_id: str) -> Photo | None:
+        """The photo, if it was attached in this conversation (ids of others are refused)."""
+        photo = self._repo.get_photo(photo_id) if isinstance(photo_id, str) else None
+        return photo if photo is not None and photo.sender_id == sender_id else None
+
+    def photo_by_id(self, photo_id: str) -> Photo | None:
+        """Any conversation's photo (for staff, behind the admin token)."""
+        return self._repo.get_photo(photo_id)
+
+    def photos(self, sender_id: str) -> list[Photo]:
+        return self._repo.photos_for_sender(sender_id)
+
+    def link_photos(self, sender_id: str, case_ref: str) -> int:
+        """The conversation's photos that belong to no case yet now belong to ``case_ref``."""
+        return self._repo.link_photos(sender_id, case_ref)
 
 
 def _words(text: str) -> list[str]:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -18,6 +18,7 @@ from commerce.records import (
     OrderItem,
     OrderStatus,
     PaymentStatus,
+    Photo,
     Product,
     ReturnRequest,
     Shipment,
@@ -28,6 +29,7 @@ from commerce.sql_models import (
     FeedbackRow,
     HandoffRow,
     OrderRow,
+    PhotoRow,
     ProductRow,
     ReturnRow,
 )
@@ -280,3 +282,44 @@ class SqlStoreRepository:
             ]
 
         return self._run(work)
+
+    def add_photo(self, photo: Photo) -> Photo:
+        def work(s: Session) -> Photo:
+            s.add(PhotoRow(id=photo.id, sender_id=photo.sender_id,
+                           content_type=photo.content_type, data=photo.data, width=photo.width,
+                           height=photo.height, created_at=photo.created_at,
+                           case_ref=photo.case_ref))
+            return photo
+
+        return self._run(work)
+
+    def get_photo(self, photo_id: str) -> Photo | None:
+        def work(s: Session) -> Photo | None:
+            row = s.get(PhotoRow, photo_id)
+            return _photo(row) if row is not None else None
+
+        return self._run(work)
+
+    def photos_for_sender(self, sender_id: str) -> list[Photo]:
+        def work(s: Session) -> list[Photo]:
+            rows = s.scalars(select(PhotoRow).where(PhotoRow.sender_id == sender_id)
+                             .order_by(PhotoRow.created_at, PhotoRow.id))
+            return [_photo(r) for r in rows]
+
+        return self._run(work)
+
+    def link_photos(self, sender_id: str, case_ref: str) -> int:
+        def work(s: Session) -> int:
+            result = s.execute(update(PhotoRow)
+                               .where(PhotoRow.sender_id == sender_id, PhotoRow.case_ref == "")
+                               .values(case_ref=case_ref))
+            return int(result.rowcount or 0)
+
+        return self._run(work)
+
+
+def _photo(row: PhotoRow) -> Photo:
+    return Photo(id=row.id, sender_id=row.sender_id, content_type=row.content_type,
+                 data=bytes(row.data), width=row.width, height=row.height,
+                 created_at=_aware(row.created_at), case_ref=row.case_ref or "")
+

@@ -21,9 +21,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console.limits import ApiLimits
+from console.photos_api import photo_routes
 from console.privacy_api import privacy_routes
 from profiles.service import CONSENT_TEXT
 from shopdesk.clock import Clock, system_clock
+from shopdesk.composition import build_store
 from shopdesk.ratelimit import RateLimiter
 from shopdesk.settings import Settings, origin_allowed
 
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app = Starlette(routes=[
         *privacy_routes(settings, open_store),
+        *photo_routes(settings, lambda: build_store(settings, clock), cross_origin),
         Route("/", index),
         Route("/widget.js", widget_script),
         Route("/widget-config.json", widget_config),
@@ -117,5 +120,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
     app.add_middleware(ApiLimits, per_ip=RateLimiter(settings.rate_per_ip),
-                       max_body_bytes=settings.max_body_bytes)
+                       max_body_bytes=settings.max_body_bytes,
+                       larger={"/api/chat/photos": settings.max_photo_bytes})
     return app

@@ -31,8 +31,10 @@ async def _json(send: Send, status: int, body: dict[str, Any],
 
 class ApiLimits:
     def __init__(self, app: Callable[..., Awaitable[None]], per_ip: RateLimiter,
-                 max_body_bytes: int, prefix: str = "/api/") -> None:
+                 max_body_bytes: int, prefix: str = "/api/",
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
+        self.larger = larger or {}  # routes that take bigger bodies (a photo upload)
         self.per_ip = per_ip
         self.max_body_bytes = max_body_bytes
         self.prefix = prefix
@@ -49,9 +51,10 @@ class ApiLimits:
                                     "retry_after_seconds": seconds},
                         [(b"retry-after", str(seconds).encode())])
             return
-        too_big = {"error": f"The body is larger than {self.max_body_bytes:,} bytes."}
+        limit = self.larger.get(str(scope.get("path", "")).rstrip("/"), self.max_body_bytes)
+        too_big = {"error": f"The body is larger than {limit:,} bytes."}
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_body_bytes:
+        if not declared.isdigit() or int(declared) > limit:
             if declared.isdigit():
                 await _json(send, 413, too_big)
             else:
@@ -64,7 +67,7 @@ class ApiLimits:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body_bytes:
+            if size > limit:
                 await _json(send, 413, too_big)
                 return
             if not message.get("more_body"):

@@ -12,7 +12,6 @@ identity looked up) travels in the request body, never in a URL.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from console.auth import admin_refusal
 from profiles.privacy import erase, export
 from profiles.store import SqlProfileStore
 from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
@@ -31,7 +31,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def privacy_routes(settings: Settings, store_factory: Callable[[], SqlProfileStore]) -> list[Route]:
-    token = settings.admin_token.reveal().encode()
+    token = settings.admin_token.reveal()
     store: list[SqlProfileStore] = []
 
     def get_store() -> SqlProfileStore:
@@ -41,10 +41,9 @@ def privacy_routes(settings: Settings, store_factory: Callable[[], SqlProfileSto
 
     def guarded(handler: Callable[[Request, SqlProfileStore], Response]) -> Handler:
         async def endpoint(request: Request) -> Response:
-            scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if not token or scheme.lower() != "bearer" or \
-                    not hmac.compare_digest(given.strip().encode(), token):
-                return JSONResponse({"error": "unauthorised"}, status_code=401)
+            refused = admin_refusal(request, token)
+            if refused is not None:
+                return refused
             try:
                 request.state.body = None
                 if request.method == "POST":

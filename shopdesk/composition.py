@@ -37,23 +37,27 @@ def default_sentiment() -> SentimentService:
     return SentimentService(VaderSentiment())
 
 
+def build_store(settings: Settings, clock: Clock) -> StoreService:
+    """The store on its SQL database (seeded with the demo store when empty)."""
+    from commerce.seed import seed_database
+    from commerce.sql_repository import SqlStoreRepository
+    from shopdesk.database import make_engine
+
+    engine = make_engine(settings.database_url)
+    if seed_database(engine, clock()):
+        logger.info("store database was empty: loaded the demo store's seed data")
+    return StoreService(SqlStoreRepository(engine), clock)
+
+
 def build_services(settings: Settings, repository: StoreRepository | None = None,
                    clock: Clock = system_clock) -> Services:
     """Build the real services (SQL store, corpus retriever) for the given settings.
 
     ``clock`` is handed to every service that needs the time; the wall clock by default.
     """
-    if repository is None:
-        from commerce.seed import seed_database
-        from commerce.sql_repository import SqlStoreRepository
-        from shopdesk.database import make_engine
-
-        engine = make_engine(settings.database_url)
-        if seed_database(engine, clock()):
-            logger.info("store database was empty: loaded the demo store's seed data")
-        repository = SqlStoreRepository(engine)
+    store = build_store(settings, clock) if repository is None else StoreService(repository, clock)
     qa = build_answerer(settings)
-    return Services(settings=settings, store=StoreService(repository, clock), qa=qa, clock=clock,
+    return Services(settings=settings, store=store, qa=qa, clock=clock,
                     sentiment=build_sentiment(settings, qa),
                     profiles=build_profiles(settings, clock, qa))
 

@@ -108,6 +108,7 @@ class Settings:
     rate_per_sender: int = 30          # messages a minute per conversation (bursts of as many)
     rate_per_ip: int = 300             # requests a minute per client IP address
     max_body_bytes: int = 65_536       # largest request body accepted
+    max_photo_bytes: int = 5_000_000   # largest photo a customer may attach
     # messaging platforms switched on (shopdesk.platform_settings)
     platforms: tuple[PlatformConfig, ...] = ()
     action_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -238,6 +239,7 @@ class Settings:
             rate_per_sender=get_int("RATE_PER_SENDER", 30, 1, 100_000),
             rate_per_ip=get_int("RATE_PER_IP", 300, 1, 10_000_000),
             max_body_bytes=get_int("MAX_BODY_BYTES", 65_536, 4_096, 50_000_000),
+            max_photo_bytes=get_int("MAX_PHOTO_BYTES", 5_000_000, 10_000, 20_000_000),
             platforms=read_platforms(env),
             action_secret=Secret(env.get(_PREFIX + "ACTION_SECRET", "")),
             rasa_jwt_secret=Secret(env.get(_PREFIX + "RASA_JWT_SECRET", "")),

@@ -9,7 +9,7 @@ import pytest
 
 from commerce.catalogue import CATALOGUE
 from commerce.memory_repository import InMemoryStoreRepository
-from commerce.records import HandoffTicket, OrderStatus, ReturnRequest
+from commerce.records import HandoffTicket, OrderStatus, Photo, ReturnRequest
 from commerce.repository import StoreRepository
 from commerce.seed import DEMO_EMAIL, demo_orders, seed_database
 from commerce.sql_repository import SqlStoreRepository
@@ -72,6 +72,22 @@ class StoreRepositoryContract:
         second = repo.add_feedback("web-1", "feedback", "nice chat 😀", NOW)
         assert [f.text for f in repo.feedback_for_sender("web-1")] == ["late again", "nice chat 😀"]
         assert second.id > first.id
+
+    def test_photos_round_trip_and_link_to_one_case(self, repo: StoreRepository) -> None:
+        first = repo.add_photo(Photo("P1", "web-2", "image/jpeg", b"\xff\xd8jpeg", 40, 30, NOW))
+        repo.add_photo(Photo("P2", "web-2", "image/jpeg", b"\xff\xd8more", 4, 3,
+                             NOW.replace(minute=5)))
+        repo.add_photo(Photo("P3", "web-3", "image/jpeg", b"\xff\xd8other", 4, 3, NOW))
+        assert repo.get_photo("P1") == first and repo.get_photo("P9") is None
+        assert [p.id for p in repo.photos_for_sender("web-2")] == ["P1", "P2"]
+        assert repo.link_photos("web-2", "C00001") == 2
+        repo.add_photo(Photo("P4", "web-2", "image/jpeg", b"\xff\xd8late", 4, 3,
+                             NOW.replace(minute=9)))
+        assert repo.link_photos("web-2", "RMA-77") == 1  # only those of no case yet
+        assert [(p.id, p.case_ref) for p in repo.photos_for_sender("web-2")] == [
+            ("P1", "C00001"), ("P2", "C00001"), ("P4", "RMA-77")]
+        assert repo.photos_for_sender("web-3")[0].case_ref == ""
+        assert repo.get_photo("P2").data == b"\xff\xd8more"  # type: ignore[union-attr]
 
     def test_concurrent_feedback_loses_nothing(self, repo: StoreRepository) -> None:
         def write(n: int) -> None:
