@@ -47,8 +47,8 @@ class Outbound:
     """Sends requests to a platform's API with retries and exponential back-off.
 
     Retried: connection errors, timeouts, 429 and 5xx (waiting ``Retry-After`` when the
-    platform gives one, at most ``max_delay``). Not retried: other 4xx (the request itself
-    is wrong). Never raises: a reply that cannot be delivered after every attempt is logged
+    platform gives one, at most ``max_delay``), and a 4xx whose body ``refusal`` reads as
+    "ratelimited". Not retried: other 4xx (the request itself is wrong). Never raises: a reply that cannot be delivered after every attempt is logged
     (platform, status and error code only: no token, no URL, no customer text)."""
 
     def __init__(self, platform: str, attempts: int = 5, base_delay: float = 0.5,
@@ -110,6 +110,8 @@ class Outbound:
                     problem = error
                 elif status == 429 or status >= 500:
                     problem = f"HTTP {status}"
+                elif refusal is not None and refusal(body) == "ratelimited":
+                    problem = f"HTTP {status} (rate limited)"  # Graph API: 400 with code 4/613
                 else:
                     logger.error("%s refused a %s: HTTP %s", self.platform, what, status)
                     return None

@@ -120,7 +120,7 @@ class MessengerChannel(PlatformInput, FacebookInput):
                          config.secret("MESSENGER_APP_SECRET"),
                          config.secret("MESSENGER_PAGE_TOKEN"))
         self.config = config
-        self.outbound = outbound or Outbound("Messenger")
+        self.outbound = outbound or Outbound(config.spec.title)
         self.buttons = ButtonMemory()
 
     def signature_problem(self, request: Request) -> str | None:
@@ -212,9 +212,10 @@ class MessengerChannel(PlatformInput, FacebookInput):
             given = request.args.get("hub.verify_token") or ""
             challenge = request.args.get("hub.challenge") or ""
             if mode == "subscribe" and same(given, verify_token) and challenge:
-                logger.info("Messenger: webhook verified")
+                logger.info("Facebook Messenger: webhook verified")
                 return response.text(challenge)
-            logger.warning("Messenger: refused a webhook verification (wrong verify token)")
+            logger.warning("Facebook Messenger: refused a webhook verification "
+                           "(wrong mode or verify token)")
             return response.text("The verify token does not match.", status=403)
 
     def blueprint(self, on_new_message: Any) -> Blueprint:
