@@ -48,8 +48,9 @@ class Outbound:
 
     Retried: connection errors, timeouts, 429 and 5xx (waiting ``Retry-After`` when the
     platform gives one, at most ``max_delay``), and a 4xx whose body ``refusal`` reads as
-    "ratelimited". Not retried: other 4xx (the request itself is wrong). Never raises: a reply that cannot be delivered after every attempt is logged
-    (platform, status and error code only: no token, no URL, no customer text)."""
+    "ratelimited". Not retried: other 4xx (the request itself is wrong). Never raises: a
+    reply that cannot be delivered after every attempt is logged (platform, status and error
+    code only: no token, no URL, no customer text)."""
 
     def __init__(self, platform: str, attempts: int = 5, base_delay: float = 0.5,
                  max_delay: float = 8.0, timeout: float = 10.0,
