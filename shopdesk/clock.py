@@ -13,7 +13,9 @@ Tests inject a :class:`FixedClock`, so they give the same answers on any date.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+
+UTC = timezone.utc  # noqa: UP017 (datetime.UTC is 3.11+; the Rasa side runs Python 3.10)
 
 Clock = Callable[[], datetime]
 
