@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ServiceAction
 from actions.order_forms import OrderFormValidation
+from actions.photos import link_photos, photo_invitation
 from actions.wording import item_line
 from commerce.records import Order
 from commerce.service import RETURN_WINDOW_DAYS, money
@@ -138,6 +139,9 @@ class ActionSubmitReturn(ServiceAction):
                 "working days."
             )
         )
+        added = link_photos(self.services.store, tracker, request.rma)
+        if added:
+            dispatcher.utter_message(text=added)
         case = {"ref": request.rma, "item": request.item_name, "order": request.order_number,
                 "kind": "return", "refund": money(request.refund_cents)}
         return [*reset, SlotSet("open_case", case)]
@@ -201,12 +205,17 @@ class ActionSubmitFaultyItem(ServiceAction):
         complaint = store.record_feedback(tracker.sender_id, "complaint",
                                           f"faulty {item}: {description}")
         if claim is not None:
+            added = link_photos(store, tracker, claim.rma)
             dispatcher.utter_message(text=(
                 f"{remedy.policy} I've opened claim {claim.rma} for the {claim.item_name} from "
-                f"order {claim.order_number} and e-mailed you a free returns label. If you can, "
-                "reply to that e-mail with a photo of the fault — it speeds things up."))
+                f"order {claim.order_number} and e-mailed you a free returns label. "
+                + (added or photo_invitation(tracker))))
         dispatcher.utter_message(text=f"I've also recorded this as a complaint (reference "
                                  f"C{complaint.id:05d}) so our quality team looks into it.")
+        if claim is None:
+            added = link_photos(store, tracker, f"C{complaint.id:05d}")
+            if added:
+                dispatcher.utter_message(text=added)
         if claim is None:
             return reset
         case = {"ref": claim.rma, "item": claim.item_name, "order": claim.order_number,

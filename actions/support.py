@@ -18,6 +18,7 @@ from actions.base import (
     tone_of,
     visitor,
 )
+from actions.photos import link_photos, open_case_ref
 from actions.profile import suggestion_buttons
 from actions.wording import case_next_steps, cited, product_text
 from commerce.service import money
@@ -284,6 +285,11 @@ class ActionHandleComplaint(ServiceAction):
             f"recorded your complaint (reference C{entry.id:05d}) so our customer care team "
             "sees it and follows up."
         )
+        # photos attached before: they belong to the case under way, else to this complaint
+        added = link_photos(self.services.store, tracker,
+                            open_case_ref(tracker) or f"C{entry.id:05d}")
+        if added:
+            dispatcher.utter_message(text=added)
         steps = None if tracker.active_loop_name else case_next_steps(tracker.get_slot("open_case"))
         if steps:
             # a complaint right after a return or claim was opened is about that case: say

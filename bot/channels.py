@@ -60,6 +60,8 @@ STALE_SESSION_REPLY = ("This chat window lost its connection to the conversation
                        "reload the page to carry on.")
 ORIGIN_REFUSED = "This website is not allowed to use the chat."
 NON_ENGLISH_INTENT = "non_english"
+PHOTO_INTENT = "share_photo"
+_PHOTO_ID = re.compile(r"P[0-9A-F]{16}")
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_SENDER_CHARS = 128
 REST_SHAPE = '{"sender": "<your id for this customer>", "message": "<their text>"}'
@@ -114,7 +116,9 @@ def guard(
         output = message.output_channel
         sender = message.sender_id
         text = clean_text(message.text)
-        if not text:
+        photo = message.metadata.get("photo") if isinstance(message.metadata, dict) else None
+        photo = photo if isinstance(photo, str) and _PHOTO_ID.fullmatch(photo) else None
+        if not text and not photo:
             await output.send_text_message(sender, EMPTY_REPLY)
             return
         text, was_cut = truncate(text, limit)
@@ -125,7 +129,15 @@ def guard(
                                     identity_secret)
         if was_cut:
             metadata["truncated"] = True
-        if looks_non_english(text):
+        metadata.pop("photo", None)
+        if photo:
+            # a photo the widget uploaded (console/photos_api.py): its action checks that it
+            # belongs to this conversation; a caption stays in the metadata for the agent
+            metadata["photo"] = photo
+            if text:
+                metadata["original_text"] = text
+            text = f"/{PHOTO_INTENT}"
+        elif looks_non_english(text):
             # Our NLU is English-only: say so instead of guessing an intent. The customer's
             # own words stay in the event's metadata for the person who takes over.
             metadata["original_text"] = text

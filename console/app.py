@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         return JSONResponse(
             {"socketUrl": settings.rasa_public_url, "storeName": settings.store_name,
              "maxMessageChars": settings.max_message_chars,
+             "photos": {"maxBytes": settings.max_photo_bytes},
              "consentText": CONSENT_TEXT if settings.profiles else "",
              "look": settings.widget.to_json()},
             headers={**security_headers, **cors, "Cache-Control": "no-cache"},

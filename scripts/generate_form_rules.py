@@ -36,6 +36,7 @@ INTERRUPTIONS: dict[str, str] = {
     "out_of_scope": "utter_out_of_scope",
     "complaint": "action_handle_complaint",
     "non_english": "utter_english_only",
+    "share_photo": "action_receive_photo",
     "consent_grant": "action_record_consent",
     "consent_deny": "action_record_consent",
 }

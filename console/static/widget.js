@@ -139,7 +139,23 @@
   var label = el("label", { for: "input", className: "visually-hidden" }, "Your message");
   var input = el("textarea", { id: "input", rows: "1", placeholder: "Type your message…", maxlength: "2000" });
   var sendBtn = el("button", { id: "send", type: "submit" }, "Send");
+  // a photo of a damaged item or a wrong label: uploaded to the web app, re-encoded there
+  var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+  var photoInput = el("input", { id: "photo-input", type: "file", accept: PHOTO_TYPES.join(","),
+                                 className: "visually-hidden", tabindex: "-1", "aria-hidden": "true" });
+  var photoBtn = el("button", { id: "photo", type: "button", className: "photo-button",
+                                "aria-label": "Attach a photo", title: "Attach a photo" });
+  var camera = doc.createElementNS(SVG, "svg");
+  camera.setAttribute("viewBox", "0 0 24 24");
+  camera.setAttribute("aria-hidden", "true");
+  camera.setAttribute("focusable", "false");
+  var lens = doc.createElementNS(SVG, "path");
+  lens.setAttribute("d", "M9 4 7.2 6H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2h-3.2L15 4H9zm3 4.5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zm0 2a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z");
+  camera.appendChild(lens);
+  photoBtn.appendChild(camera);
   form.appendChild(label);
+  form.appendChild(photoBtn);
+  form.appendChild(photoInput);
   form.appendChild(input);
   form.appendChild(sendBtn);
   [header, privacy, list, typing, form].forEach(function (n) { panel.appendChild(n); });
@@ -251,6 +267,41 @@
     }, REPLY_TIMEOUT_MS);
   }
 
+  function sendPhoto(file) {
+    var limit = (config.photos && config.photos.maxBytes) || 0;
+    if (!socket || !limit) return;
+    if (PHOTO_TYPES.indexOf(file.type) < 0) {
+      record({ from: "system", text: "That file isn't a photo. Please choose a JPEG, PNG, WebP or GIF picture." });
+      return;
+    }
+    if (file.size > limit) {
+      record({ from: "system", text: "That photo is too large (the limit is " + Math.floor(limit / 1000000) + " MB). Please choose a smaller one." });
+      return;
+    }
+    photoBtn.disabled = true;
+    statusEl.textContent = "sending your photo…";
+    global.fetch(server + "/api/chat/photos", {
+      method: "POST", body: file, credentials: "omit",
+      headers: { "Content-Type": file.type, "X-Shopdesk-Session": sessionId }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error(body.error || "The photo could not be sent.");
+        return body;
+      });
+    }).then(function (body) {
+      record({ from: "user", text: "📷 You attached a photo (" + body.width + " × " + body.height + ")" });
+      var meta = metadata();
+      meta.photo = body.id;
+      socket.emit("user_uttered", { message: "", session_id: sessionId, metadata: meta });
+      setTyping(true);
+    }).catch(function (e) {
+      record({ from: "system", text: String(e && e.message || "The photo could not be sent. Please try again.") });
+    }).then(function () {
+      photoBtn.disabled = false;
+      statusEl.textContent = "online";
+    });
+  }
+
   function onBotMessage(msg) {
     clearTimeout(replyTimer);
     setTyping(false);
@@ -296,6 +347,7 @@
     }
     panel.setAttribute("aria-label", "Chat with " + config.name);
     input.setAttribute("maxlength", String(c.maxMessageChars || 2000));
+    photoBtn.hidden = !(c.photos && c.photos.maxBytes);
     hint.textContent = look.greeting || "";
     hint.hidden = !look.greeting || transcript.length > 0;
     if (!hint.parentNode) list.insertBefore(hint, list.firstChild);
@@ -351,6 +403,12 @@
     hint.hidden = !hint.textContent;
     if (socket) socket.emit("session_request", { session_id: sessionId });
     input.focus();
+  });
+  photoBtn.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    var file = photoInput.files && photoInput.files[0];
+    photoInput.value = "";
+    if (file) sendPhoto(file);
   });
   consentYes.addEventListener("click", function () { choose(true); });
   consentNo.addEventListener("click", function () { choose(false); });

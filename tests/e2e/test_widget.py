@@ -260,3 +260,44 @@ def test_a_third_party_socketio_client_talks_to_our_server(stack: Stack) -> None
         assert ["reload" in str(r.get("text")) for r in settled(30)] == [True]
     finally:
         client.disconnect()
+
+
+def test_a_photo_is_attached_made_inert_linked_to_the_complaint_and_shown_to_staff(
+        browser, stack: Stack, sites: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # the camera's make: metadata that must not be kept
+    photo = tmp_path / "torn-bag.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 90, 40)).save(buffer, format="JPEG", exif=exif)
+    photo.write_bytes(buffer.getvalue() + b"<script>alert(1)</script>")
+    not_a_photo = tmp_path / "invoice.pdf"
+    not_a_photo.write_bytes(b"%PDF-1.7 pretend")
+
+    context, page = open_widget(browser, f"{SITE}/help", consent=False)
+    expect(page.locator("#photo")).to_be_visible()
+    page.locator("#photo-input").set_input_files(str(not_a_photo))
+    expect(page.locator(".msg.system").last).to_contain_text("isn't a photo")
+    page.locator("#photo-input").set_input_files(str(photo))
+    expect(page.locator(".msg.user").last).to_contain_text("attached a photo (320 × 240)")
+    page.locator(".msg.bot").nth(1).wait_for(timeout=60_000)
+    assert "got your photo" in bot_texts(page)[-1]
+    reply = say(page, "I want to make a complaint: the paddle bag arrived torn", 3)
+    page.wait_for_timeout(1500)  # the complaint's reply comes as several messages
+    texts = " ".join(bot_texts(page))
+    match = re.search(r"added your photo to (C\d{5})", texts)
+    assert match, (reply, texts)
+
+    staff = {"Authorization": f"Bearer {stack.admin_token}"}
+    base = f"http://127.0.0.1:{stack.settings.web_port}"
+    found = httpx.post(f"{base}/api/photos/search", json={"conversation": session_of(context)},
+                       headers=staff, timeout=30).json()["photos"]
+    assert [p["case"] for p in found] == [match.group(1)]
+    image = httpx.get(f"{base}{found[0]['url']}", headers=staff, timeout=30)
+    assert image.status_code == 200 and image.content.startswith(b"\xff\xd8")
+    assert b"PhoneMaker" not in image.content and b"<script>" not in image.content
+    assert httpx.get(f"{base}{found[0]['url']}", timeout=30).status_code == 401
+    context.close()

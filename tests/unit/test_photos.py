@@ -138,3 +138,21 @@ def test_bad_uploads_get_clear_errors(tmp_path) -> None:  # noqa: ANN001
     assert r.status_code == 403
     r = c.post("/api/chat/photos", content=b"\xff\xd8\xff" + b"0" * 300_000, headers=ok)
     assert r.status_code == 413
+
+
+def test_erasure_deletes_the_conversations_photos_and_nothing_else(tmp_path) -> None:  # noqa: ANN001
+    from commerce.sql_repository import SqlStoreRepository
+    from profiles.privacy import delete_support_records
+    from shopdesk.database import make_engine
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    repo = SqlStoreRepository(engine)
+    repo.create_schema()
+    store = StoreService(repo, FixedClock(NOW))
+    mine = store.attach_photo("web-erase-me", picture(), 5_000_000)
+    theirs = store.attach_photo("web-keep-me", picture(), 5_000_000)
+    store.record_feedback("web-erase-me", "complaint", "torn bag")
+    assert delete_support_records(url, ["web-erase-me"]) == 2  # the photo and the complaint
+    assert repo.get_photo(mine.id) is None and repo.get_photo(theirs.id) is not None
+    engine.dispose()
