@@ -22,7 +22,7 @@ from shopdesk.clock import system_clock
 from shopdesk.model_cache import ensure_model
 from shopdesk.platform_settings import SPECS
 from shopdesk.settings import Settings
-from shopdesk.stack import Stack, free_port, isolated_stack
+from shopdesk.stack import Stack, free_port, isolated_stack, rasa_admin_token
 from tests.fakes.base import FakePlatform
 
 # a company's website on another origin, allowed to embed the widget; and a site that is not
@@ -112,3 +112,17 @@ def browser() -> Iterator[object]:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield launched
         launched.close()
+
+
+def platform_webhook(stack: Stack, channel: str) -> str:
+    """Where a messaging platform delivers to the stack under test."""
+    return f"http://127.0.0.1:{stack.settings.rasa_port}/webhooks/{channel}/webhook"
+
+
+def user_texts(stack: Stack, sender: str) -> list[str]:
+    """The customer's messages in Rasa's tracker of ``sender`` (through its authenticated API;
+    Rasa's routes do not unquote the path, so ids such as ``whatsapp:+44…`` go as they are)."""
+    url = f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{sender}/tracker"
+    token = rasa_admin_token(stack.rasa_secret, system_clock)
+    tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    return [e.get("text") or "" for e in tracker.get("events") or [] if e.get("event") == "user"]

@@ -9,23 +9,16 @@ import time
 import httpx
 import pytest
 
-from shopdesk.clock import system_clock
-from shopdesk.stack import Stack, rasa_admin_token
-from tests.e2e.conftest import Platforms
+from shopdesk.stack import Stack
+from tests.e2e.conftest import Platforms, platform_webhook, user_texts
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
 def webhook(stack: Stack) -> str:
-    return f"http://127.0.0.1:{stack.settings.rasa_port}/webhooks/telegram/webhook"
+    return platform_webhook(stack, "telegram")
 
-
-def user_texts(stack: Stack, sender: str) -> list[str]:
-    url = f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{sender}/tracker"
-    token = rasa_admin_token(stack.rasa_secret, system_clock)
-    tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-    return [e.get("text") or "" for e in tracker.get("events") or [] if e.get("event") == "user"]
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import time
 import httpx
 import pytest
 
-from shopdesk.clock import system_clock
-from shopdesk.stack import Stack, rasa_admin_token
-from tests.e2e.conftest import Platforms
+from shopdesk.stack import Stack
+from tests.e2e.conftest import Platforms, platform_webhook, user_texts
 from tests.fakes.whatsapp import FakeTwilio
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -20,16 +19,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def webhook(stack: Stack) -> str:
-    return f"http://127.0.0.1:{stack.settings.rasa_port}/webhooks/twilio/webhook"
+    return platform_webhook(stack, "twilio")
 
-
-def user_texts(stack: Stack, sender: str) -> list[str]:
-    # Rasa's routes do not unquote the path: the address goes as it is (":" and "+" are
-    # allowed in a path)
-    url = f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{sender}/tracker"
-    token = rasa_admin_token(stack.rasa_secret, system_clock)
-    tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-    return [e.get("text") or "" for e in tracker.get("events") or [] if e.get("event") == "user"]
 
 
 @pytest.fixture

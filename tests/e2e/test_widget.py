@@ -285,7 +285,7 @@ def test_a_photo_is_attached_made_inert_linked_to_the_complaint_and_shown_to_sta
     expect(page.locator(".msg.user").last).to_contain_text("attached a photo (320 × 240)")
     page.locator(".msg.bot").nth(1).wait_for(timeout=60_000)
     assert "got your photo" in bot_texts(page)[-1]
-    reply = say(page, "I want to make a complaint: the paddle bag arrived torn", 3)
+    reply = say(page, "I want to make a complaint, your courier threw my parcel over the gate", 3)
     page.wait_for_timeout(1500)  # the complaint's reply comes as several messages
     texts = " ".join(bot_texts(page))
     match = re.search(r"added your photo to (C\d{5})", texts)

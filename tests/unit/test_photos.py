@@ -156,3 +156,38 @@ def test_erasure_deletes_the_conversations_photos_and_nothing_else(tmp_path) -> 
     assert delete_support_records(url, ["web-erase-me"]) == 2  # the photo and the complaint
     assert repo.get_photo(mine.id) is None and repo.get_photo(theirs.id) is not None
     engine.dispose()
+
+
+def test_the_bot_links_a_photo_to_the_case_under_way_or_asks_what_is_wrong() -> None:
+    from actions.photos import ActionReceivePhoto
+    from actions.support import ActionHandleComplaint
+    from tests.conftest import make_tracker
+    from tests.helpers import run_action, texts
+
+    store = StoreService(InMemoryStoreRepository(), FixedClock(NOW))
+    services = type("S", (), {"store": store, "profiles": None})()
+    action = ActionReceivePhoto(services)  # type: ignore[arg-type]
+    first = store.attach_photo("web-9", picture(), 5_000_000)
+    # no case yet: thanked, asked what is wrong; the photo waits for the case
+    messages, _ = run_action(action, make_tracker("/share_photo", "share_photo",
+                                                  sender_id="web-9", metadata={"photo": first.id}))
+    assert "What's wrong with the item?" in texts(messages)
+    assert store.photo_of("web-9", first.id).case_ref == ""  # type: ignore[union-attr]
+    # a claim under way: linked to it, and the customer told
+    second = store.attach_photo("web-9", picture(), 5_000_000)
+    messages, _ = run_action(action, make_tracker(
+        "/share_photo", "share_photo", sender_id="web-9", metadata={"photo": second.id},
+        slots={"open_case": {"ref": "W1234567", "item": "tent", "order": "100237"}}))
+    assert "added your photos to W1234567" in texts(messages)
+    assert {p.case_ref for p in store.photos("web-9")} == {"W1234567"}
+    # another conversation's photo id is not this conversation's
+    messages, _ = run_action(action, make_tracker("/share_photo", "share_photo", sender_id="web-8",
+                                                  metadata={"photo": second.id}))
+    assert "couldn't find that photo" in texts(messages)
+    # a complaint opened after a photo: the photo belongs to the complaint
+    third = store.attach_photo("web-7", picture(), 5_000_000)
+    complaint = ActionHandleComplaint(services)  # type: ignore[arg-type]
+    messages, _ = run_action(complaint, make_tracker("I want to complain", "complaint",
+                                                     sender_id="web-7"))
+    assert "added your photo to C00001" in texts(messages)
+    assert store.photo_of("web-7", third.id).case_ref == "C00001"  # type: ignore[union-attr]
