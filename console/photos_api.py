@@ -3,6 +3,8 @@
     POST /api/chat/photos                 (the widget; body: the image bytes)
          X-Shopdesk-Session: <the conversation's session id>
          → 201 {"id": "P…", "width", "height"}; 400 with the reason in plain words
+         (the messaging-platform channels use the same route with
+         ``Authorization: Bearer $SHOPDESK_ACTION_SECRET`` and ``X-Shopdesk-Conversation``)
     GET  /api/photos/{id}                 (staff: admin token) → the image
     POST /api/photos/search {"conversation": …}   (staff) → the conversation's photos
 
@@ -34,6 +36,7 @@ from shopdesk.settings import Settings
 logger = logging.getLogger(__name__)
 SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PHOTO_ID = re.compile(r"P[0-9A-F]{16}")
+CONVERSATION = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 UNAVAILABLE = {"error": "Photos can't be stored right now; please try again in a minute."}
 
 
@@ -41,6 +44,7 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
                  cross_origin: Callable[[Request], tuple[dict[str, str], Response | None]]
                  ) -> list[Route]:
     token = settings.admin_token.reveal()
+    service_secret = settings.action_secret.reveal()
     store: list[StoreService] = []
 
     def get_store() -> StoreService:
@@ -49,6 +53,8 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
         return store[0]
 
     async def upload(request: Request) -> Response:
+        if request.headers.get("authorization"):  # the service path: our own Rasa channels
+            return await service_upload(request)
         cors, refused = cross_origin(request)
         if refused is not None:
             return refused
@@ -61,9 +67,23 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
         if not SESSION.fullmatch(session):
             return JSONResponse({"error": "X-Shopdesk-Session must be the conversation's "
                                           "session id."}, status_code=400, headers=cors)
+        return await store_photo(request, session, cors)
+
+    async def service_upload(request: Request) -> Response:
+        refused = admin_refusal(request, service_secret)
+        if refused is not None:
+            return refused
+        conversation = request.headers.get("x-shopdesk-conversation", "")
+        if not CONVERSATION.fullmatch(conversation):
+            return JSONResponse({"error": "X-Shopdesk-Conversation must be the conversation's "
+                                          "id."}, status_code=400)
+        return await store_photo(request, conversation, {})
+
+    async def store_photo(request: Request, conversation: str, cors: dict[str, str]
+                          ) -> Response:
         raw = await request.body()
         try:
-            photo = await asyncio.to_thread(get_store().attach_photo, session, raw,
+            photo = await asyncio.to_thread(get_store().attach_photo, conversation, raw,
                                             settings.max_photo_bytes)
         except InvalidRequestError as e:
             return JSONResponse({"error": str(e)}, status_code=400, headers=cors)

@@ -29,6 +29,20 @@ logger = logging.getLogger(__name__)
 UNSUPPORTED_REPLY = ("I can only read text messages here for now, so I couldn't open that "
                      "{kind}. Could you describe it in words?")
 SIGNATURE_REFUSED = "The request's signature could not be verified."
+PHOTO_FAILED = ("Sorry — I couldn't receive that photo. Please try sending it again in a "
+                "moment, or describe the problem in words.")
+
+
+@dataclass
+class MediaRef:
+    """A photo the platform holds for us, and how to fetch it (the credentials are the
+    platform's; they never leave this process, and are not shown by ``repr``)."""
+
+    url: str = ""                    # where to download it, or
+    file_id: str = ""                # the platform's id, turned into a URL by resolve_photo
+    content_type: str = ""           # what the platform says it is ("" when it does not say)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    auth: aiohttp.BasicAuth | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -40,7 +54,8 @@ class Inbound:
     text: str
     reply_to: dict[str, Any] = field(default_factory=dict)  # where replies go (chat, thread…)
     metadata: dict[str, Any] = field(default_factory=dict)
-    unsupported: str = ""            # "photo", "sticker"…: a kind we cannot read (yet)
+    unsupported: str = ""            # "sticker", "voice"…: a kind we cannot read (yet)
+    photo: MediaRef | None = None    # a photo the customer sent (``text`` is its caption)
 
 
 class Outbound:
@@ -126,6 +141,73 @@ class Outbound:
         return None
 
 
+async def fetch_bytes(outbound: Outbound, ref: MediaRef, max_bytes: int) -> bytes | None:
+    """The photo's bytes (at most ``max_bytes``), or None: too big, not an image, or the
+    platform did not hand it over after a few tries (logged without the URL)."""
+    if not ref.url.startswith(("https://", "http://")):
+        return None
+    for attempt in range(3):
+        try:
+            async with outbound._client().get(ref.url, headers=ref.headers, auth=ref.auth,
+                                              allow_redirects=True) as answer:
+                if answer.status == 429 or answer.status >= 500:
+                    raise aiohttp.ClientError(f"HTTP {answer.status}")
+                if answer.status != 200:
+                    logger.warning("%s: a photo could not be fetched: HTTP %s",
+                                   outbound.platform, answer.status)
+                    return None
+                kind = (answer.headers.get("Content-Type") or ref.content_type).lower()
+                if kind and not kind.startswith(("image/", "application/octet-stream")):
+                    logger.warning("%s: a media file was not an image (%s)", outbound.platform,
+                                   kind.split(";")[0][:40])
+                    return None
+                data = bytearray()
+                async for chunk in answer.content.iter_chunked(65_536):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        logger.warning("%s: a photo was over %d bytes", outbound.platform,
+                                       max_bytes)
+                        return None
+                return bytes(data)
+        except (asyncio.TimeoutError, aiohttp.ClientError) as e:  # noqa: UP041 (3.10)
+            logger.warning("%s: fetching a photo failed (%s)", outbound.platform,
+                           type(e).__name__)
+            await outbound._sleep(outbound._delay(attempt, None))
+    return None
+
+
+class PhotoInbox:
+    """Hands a photo to the web app, which makes it inert and keeps it with the conversation
+    (``POST /api/chat/photos`` with the action server's shared secret: the service path)."""
+
+    def __init__(self, outbound: Outbound) -> None:
+        s = settings()
+        host = "127.0.0.1" if s.host in {"0.0.0.0", "::"} else s.host
+        self.url = f"http://{host}:{s.web_port}/api/chat/photos"
+        self.secret = s.action_secret.reveal()
+        self.max_bytes = s.max_photo_bytes
+        self.outbound = outbound
+
+    async def store(self, sender: str, data: bytes) -> tuple[str | None, str]:
+        """(the photo's id, "") once stored, else (None, what to tell the customer)."""
+        try:
+            async with self.outbound._client().post(self.url, data=data, headers={
+                    "Authorization": f"Bearer {self.secret}",
+                    "X-Shopdesk-Conversation": sender,
+                    "Content-Type": "application/octet-stream"}) as answer:
+                body = await answer.json(content_type=None)
+        except (asyncio.TimeoutError, aiohttp.ClientError, ValueError) as e:  # noqa: UP041
+            logger.error("storing a photo failed: %s", type(e).__name__)
+            return None, PHOTO_FAILED
+        if answer.status == 201 and isinstance(body, dict) and isinstance(body.get("id"), str):
+            return body["id"], ""
+        error = body.get("error") if isinstance(body, dict) else None
+        if answer.status == 400 and isinstance(error, str):
+            return None, error  # the web app's plain-words reason ("not a photo", "too large")
+        logger.error("storing a photo failed: HTTP %s", answer.status)
+        return None, PHOTO_FAILED
+
+
 class PlatformOutput(OutputChannel):
     """Output channel base: rich messages degrade to text the platform can show."""
 
@@ -153,8 +235,9 @@ class PlatformOutput(OutputChannel):
 class PlatformInput:
     """The webhook every platform channel serves (mixed into Rasa's input channel class).
 
-    A platform module supplies ``config`` and implements :meth:`signature_problem`, :meth:`messages_in` and
-    :meth:`output_for`; it may add routes in :meth:`extra_routes` and change :meth:`ack`."""
+    A platform module supplies ``config`` and ``outbound`` and implements
+    :meth:`signature_problem`, :meth:`messages_in` and :meth:`output_for`; it may add routes in
+    :meth:`extra_routes`, change :meth:`ack`, and resolve photo ids in :meth:`resolve_photo`."""
 
     config: PlatformConfig
 
@@ -175,6 +258,20 @@ class PlatformInput:
 
     def extra_routes(self, blueprint: Blueprint) -> None:
         return None
+
+    async def resolve_photo(self, ref: MediaRef) -> MediaRef:
+        """Where to download a photo the platform only names (Telegram's file ids)."""
+        return ref
+
+    async def receive_photo(self, item: Inbound) -> tuple[str | None, str]:
+        """Fetch the customer's photo from the platform and store it (see :class:`PhotoInbox`)."""
+        assert item.photo is not None
+        inbox = PhotoInbox(self.outbound)  # type: ignore[attr-defined]
+        ref = await self.resolve_photo(item.photo)
+        data = await fetch_bytes(inbox.outbound, ref, inbox.max_bytes)
+        if data is None:
+            return None, PHOTO_FAILED
+        return await inbox.store(item.sender, data)
 
     def platform_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                            ) -> Blueprint:
@@ -197,6 +294,14 @@ class PlatformInput:
                 elif item.unsupported:
                     await output.send_text_message(
                         item.sender, UNSUPPORTED_REPLY.format(kind=item.unsupported))
+                elif item.photo is not None:
+                    photo, problem = await self.receive_photo(item)
+                    if photo is None:
+                        await output.send_text_message(item.sender, problem)
+                    else:  # the channel's guard turns it into the share_photo intent
+                        await handler(UserMessage(item.text, output, item.sender,
+                                                  input_channel=name,
+                                                  metadata={**item.metadata, "photo": photo}))
                 else:
                     await handler(UserMessage(item.text, output, item.sender,
                                               input_channel=name, metadata=item.metadata))

@@ -18,7 +18,8 @@ from rasa.core.channels.telegram import TelegramInput
 from sanic import Blueprint
 from sanic.request import Request
 
-from bot.platforms.common import Inbound, Outbound, PlatformInput, PlatformOutput, platform_config
+from bot.channels import settings
+from bot.platforms.common import Inbound, MediaRef, Outbound, PlatformInput, PlatformOutput, platform_config
 from bot.platforms.delivery import ButtonMemory, split_text
 from bot.platforms.signatures import same
 from shopdesk.platform_settings import PlatformConfig
@@ -115,10 +116,41 @@ class TelegramChannel(PlatformInput, TelegramInput):
             if text.strip() in {"/start", "/help"}:
                 text = "hello"
             return [Inbound(delivery, sender, self.buttons.reply_payload(sender, text) or text)]
+        caption = message.get("caption") if isinstance(message.get("caption"), str) else ""
+        photo = self._photo(message)
+        if photo is not None:
+            return [Inbound(delivery, sender, caption, photo=photo)]
         kind = next((k for k in _KINDS if k in message), "message")
-        caption = message.get("caption")
-        return [Inbound(delivery, sender, "", unsupported="photo" if kind == "photo" else kind)
-                if not isinstance(caption, str) else Inbound(delivery, sender, caption)]
+        return [Inbound(delivery, sender, caption) if caption else
+                Inbound(delivery, sender, "", unsupported=kind)]
+
+    @staticmethod
+    def _photo(message: dict[str, Any]) -> MediaRef | None:
+        """The largest size of a photo that is within our limit (Telegram sends several), or
+        an image sent as a file."""
+        sizes = [p for p in message.get("photo") or [] if isinstance(p, dict) and p.get("file_id")]
+        limit = settings().max_photo_bytes
+        fitting = [p for p in sizes if int(p.get("file_size") or 0) <= limit] or sizes[:1]
+        if fitting:
+            best = max(fitting, key=lambda p: int(p.get("width") or 0) * int(p.get("height") or 0))
+            return MediaRef(file_id=str(best["file_id"]), content_type="image/jpeg")
+        document = message.get("document")
+        if isinstance(document, dict) and str(document.get("mime_type") or "").startswith(
+                "image/") and document.get("file_id"):
+            return MediaRef(file_id=str(document["file_id"]),
+                            content_type=str(document["mime_type"]))
+        return None
+
+    async def resolve_photo(self, ref: MediaRef) -> MediaRef:
+        """``getFile`` turns the file id into a path on Telegram's file server."""
+        token = self.config.secret("TELEGRAM_TOKEN")
+        answer = await self.outbound.post(f"{self.config.api_url}/bot{token}/getFile",
+                                          json_body={"file_id": ref.file_id}, what="file lookup")
+        path = ((answer or {}).get("result") or {}).get("file_path")
+        if not isinstance(path, str) or not path or ".." in path:
+            return MediaRef()
+        return MediaRef(url=f"{self.config.api_url}/file/bot{token}/{path}",
+                        content_type=ref.content_type)
 
     def output_for(self, item: Inbound) -> TelegramOutput:
         return self.get_output_channel()

@@ -126,3 +126,30 @@ def user_texts(stack: Stack, sender: str) -> list[str]:
     token = rasa_admin_token(stack.rasa_secret, system_clock)
     tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     return [e.get("text") or "" for e in tracker.get("events") or [] if e.get("event") == "user"]
+
+
+def jpeg_with_metadata(size: tuple[int, int] = (320, 240)) -> bytes:
+    """A camera-like JPEG: EXIF metadata and trailing data a stored photo must not keep."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 90, 40)).save(out, format="JPEG", exif=exif)
+    return out.getvalue() + b"<script>alert(1)</script>"
+
+
+def photos_of(stack: Stack, conversation: str) -> list[dict[str, Any]]:
+    """The conversation's photos as staff see them (the admin API); each one's bytes are
+    checked to be a clean JPEG."""
+    base = f"http://127.0.0.1:{stack.settings.web_port}"
+    staff = {"Authorization": f"Bearer {stack.admin_token}"}
+    found = httpx.post(f"{base}/api/photos/search", json={"conversation": conversation},
+                       headers=staff, timeout=30).json()["photos"]
+    for photo in found:
+        data = httpx.get(f"{base}{photo['url']}", headers=staff, timeout=30).content
+        assert data.startswith(b"\xff\xd8") and b"PhoneMaker" not in data and b"<script>" not in data
+    return found
+

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shopdesk.stack import Stack
-from tests.e2e.conftest import Platforms, platform_webhook, user_texts
+from tests.e2e.conftest import Platforms, jpeg_with_metadata, photos_of, platform_webhook, user_texts
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -94,9 +94,16 @@ def test_buttons_become_an_inline_keyboard_and_a_press_answers(
     assert replies(telegram, chat, after=seen, wanted="Thank you")
 
 
-def test_a_photo_gets_a_clear_answer(telegram: FakeTelegram, stack: Stack) -> None:
+def test_a_photo_is_received_and_kept_with_the_conversation(
+        telegram: FakeTelegram, stack: Stack) -> None:
     chat = 7006
+    telegram.deliver(webhook(stack), telegram.photo_update(chat, jpeg_with_metadata()))
+    assert replies(telegram, chat, wanted="got your photo")
+    (photo,) = photos_of(stack, str(chat))
+    assert (photo["width"], photo["height"]) == (320, 240) and photo["case"] is None
+    telegram.deliver(webhook(stack), telegram.photo_update(chat, b"GIF89a but not really"))
+    assert replies(telegram, chat, wanted="could not be read")
     telegram.deliver(webhook(stack), telegram.update(
-        chat, None, photo=[{"file_id": "AgAD", "file_unique_id": "x", "width": 90,
-                            "height": 90}]))
+        chat, None, sticker={"file_id": "CAAC", "file_unique_id": "s", "width": 512,
+                             "height": 512, "is_animated": False}))
     assert replies(telegram, chat, wanted="describe it in words")

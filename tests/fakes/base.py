@@ -34,6 +34,7 @@ class FakePlatform:
         self.calls: list[ApiCall] = []
         self.failures: list[int] = []
         self.refused: list[ApiCall] = []
+        self.files: dict[str, tuple[bytes, str]] = {}  # path -> (bytes, type): media it hosts
         self._lock = threading.RLock()
         fake = self
 
@@ -65,11 +66,16 @@ class FakePlatform:
                     if status == 429:
                         self.send_header("Retry-After", "1")
                     body = json.dumps({"error": "injected failure"}).encode()
+                    kind = "application/json"
                 else:
-                    status, payload = fake.answer(call)
+                    answer = fake.answer(call)
+                    status, payload = answer[0], answer[1]
                     self.send_response(status)
-                    body = json.dumps(payload).encode()
-                self.send_header("Content-Type", "application/json")
+                    if isinstance(payload, bytes | bytearray):  # a file: (status, bytes, type)
+                        body, kind = bytes(payload), answer[2]
+                    else:
+                        body, kind = json.dumps(payload).encode(), "application/json"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -83,7 +89,8 @@ class FakePlatform:
         """The SHOPDESK_* variables that switch our channel on against this fake."""
         raise NotImplementedError
 
-    def answer(self, call: ApiCall) -> tuple[int, Any]:
+    def answer(self, call: ApiCall) -> tuple[Any, ...]:
+        """(status, JSON payload), or (status, bytes, content type) for a file."""
         return 200, {"ok": True}
 
     def start(self) -> FakePlatform:

@@ -22,7 +22,11 @@ class FakeTelegram(FakePlatform):
         self.webhook = ""
         self._ids = itertools.count(1000)
 
-    def answer(self, call: ApiCall) -> tuple[int, Any]:
+    def answer(self, call: ApiCall) -> tuple[Any, ...]:
+        if call.method == "GET" and call.path.startswith(f"/file/bot{self.token}/"):
+            hosted = self.files.get(call.path.removeprefix(f"/file/bot{self.token}/"))
+            return (200, *hosted) if hosted else (404, {"ok": False, "error_code": 404,
+                                                        "description": "Not Found"})
         if not call.path.startswith(f"/bot{self.token}/"):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = call.path.rsplit("/", 1)[-1]
@@ -34,6 +38,15 @@ class FakeTelegram(FakePlatform):
             return 200, {"ok": True, "result": {"message_id": next(self._ids),
                                                 "chat": {"id": body["chat_id"]},
                                                 "text": body["text"]}}
+        if method == "getFile":
+            file_id = str((call.json or {}).get("file_id") or "")
+            path = f"photos/{file_id}.jpg"
+            if path not in self.files:
+                return 400, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: invalid file_id"}
+            return 200, {"ok": True, "result": {"file_id": file_id, "file_unique_id": file_id,
+                                                "file_size": len(self.files[path][0]),
+                                                "file_path": path}}
         if method in {"setWebhook", "answerCallbackQuery"}:
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -57,6 +70,18 @@ class FakeTelegram(FakePlatform):
         if text is not None:
             body["text"] = text
         return {"update_id": update_id, "message": body}
+
+    def photo_update(self, chat_id: int, data: bytes, caption: str | None = None
+                     ) -> dict[str, Any]:
+        """A photo message: Telegram sends the sizes it made, each with a file id to fetch."""
+        file_id = f"AgAC{next(self._ids)}"
+        self.files[f"photos/{file_id}.jpg"] = (data, "image/jpeg")
+        sizes = [{"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90,
+                  "height": 67, "file_size": 1200},
+                 {"file_id": file_id, "file_unique_id": "u", "width": 320, "height": 240,
+                  "file_size": len(data)}]
+        extra = {"caption": caption} if caption else {}
+        return self.update(chat_id, None, photo=sizes, **extra)
 
     def button_update(self, chat_id: int, data: str) -> dict[str, Any]:
         update_id = next(self._ids)
