@@ -19,7 +19,15 @@ from playwright.sync_api import expect
 
 from shopdesk.identity import sign
 from shopdesk.stack import Stack
-from tests.e2e.conftest import IDENTITY_SECRET, OTHER_SITE, OTHER_SITE_PORT, SITE, SITE_PORT
+from tests.e2e.conftest import (
+    IDENTITY_SECRET,
+    OTHER_SITE,
+    OTHER_SITE_PORT,
+    SITE,
+    SITE_PORT,
+    jpeg_with_metadata,
+    photos_of,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -264,16 +272,8 @@ def test_a_third_party_socketio_client_talks_to_our_server(stack: Stack) -> None
 
 def test_a_photo_is_attached_made_inert_linked_to_the_complaint_and_shown_to_staff(
         browser, stack: Stack, sites: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import io
-
-    from PIL import Image
-
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # the camera's make: metadata that must not be kept
     photo = tmp_path / "torn-bag.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (120, 90, 40)).save(buffer, format="JPEG", exif=exif)
-    photo.write_bytes(buffer.getvalue() + b"<script>alert(1)</script>")
+    photo.write_bytes(jpeg_with_metadata())  # camera metadata and a hidden script
     not_a_photo = tmp_path / "invoice.pdf"
     not_a_photo.write_bytes(b"%PDF-1.7 pretend")
 
@@ -291,13 +291,8 @@ def test_a_photo_is_attached_made_inert_linked_to_the_complaint_and_shown_to_sta
     match = re.search(r"added your photo to (C\d{5})", texts)
     assert match, (reply, texts)
 
-    staff = {"Authorization": f"Bearer {stack.admin_token}"}
-    base = f"http://127.0.0.1:{stack.settings.web_port}"
-    found = httpx.post(f"{base}/api/photos/search", json={"conversation": session_of(context)},
-                       headers=staff, timeout=30).json()["photos"]
+    found = photos_of(stack, session_of(context))  # each one checked to be a clean JPEG
     assert [p["case"] for p in found] == [match.group(1)]
-    image = httpx.get(f"{base}{found[0]['url']}", headers=staff, timeout=30)
-    assert image.status_code == 200 and image.content.startswith(b"\xff\xd8")
-    assert b"PhoneMaker" not in image.content and b"<script>" not in image.content
+    base = f"http://127.0.0.1:{stack.settings.web_port}"
     assert httpx.get(f"{base}{found[0]['url']}", timeout=30).status_code == 401
     context.close()

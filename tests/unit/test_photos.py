@@ -125,6 +125,27 @@ def test_the_widget_uploads_a_photo_and_staff_see_it(tmp_path) -> None:  # noqa:
     assert c.get("/api/photos/../../etc", headers=staff).status_code in {400, 404}
 
 
+def test_the_platform_channels_upload_over_the_service_path(tmp_path) -> None:  # noqa: ANN001
+    settings = Settings.from_env({"SHOPDESK_DATA_DIR": str(tmp_path),
+                                  "SHOPDESK_ACTION_SECRET": "service-secret-for-tests",
+                                  "SHOPDESK_ADMIN_TOKEN": "admin-token-for-tests"})
+    c = TestClient(create_app(settings, FixedClock(NOW)))
+    phone = "whatsapp:+447700900123"
+    r = c.post("/api/chat/photos", content=picture(), headers={
+        "Authorization": "Bearer service-secret-for-tests", "X-Shopdesk-Conversation": phone})
+    assert r.status_code == 201, r.text
+    found = c.post("/api/photos/search", json={"conversation": phone},
+                   headers={"Authorization": "Bearer admin-token-for-tests"}).json()["photos"]
+    assert [p["id"] for p in found] == [r.json()["id"]]
+    for secret in ("wrong", "admin-token-for-tests"):  # only the service secret
+        assert c.post("/api/chat/photos", content=picture(), headers={
+            "Authorization": f"Bearer {secret}", "X-Shopdesk-Conversation": phone}
+                      ).status_code == 401
+    r = c.post("/api/chat/photos", content=picture(),
+               headers={"Authorization": "Bearer service-secret-for-tests"})
+    assert r.status_code == 400 and "X-Shopdesk-Conversation" in r.json()["error"]
+
+
 def test_bad_uploads_get_clear_errors(tmp_path) -> None:  # noqa: ANN001
     c = app(tmp_path)
     ok = {"Origin": SITE, "X-Shopdesk-Session": "widgetsession02"}
