@@ -335,12 +335,16 @@ class ActionHandoff(ServiceAction):
         recent = [
             redact(str(e.get("text") or ""))
             for e in tracker.events
-            if e.get("event") == "user" and e.get("text")
+            if e.get("event") == "user" and e.get("text") and e.get("text") != "/share_photo"
         ][-6:]
         order = tracker.get_slot("order_number")
+        # the photos the customer attached, for the person who takes over (staff API)
+        photos = [f"{p.id}" + (f" ({p.case_ref})" if p.case_ref else "")
+                  for p in store.photos(tracker.sender_id)]
         summary = "\n".join(
             ([f"Order: {order}"] if order else [])
             + [f"Customer: {line[:300]}" for line in recent]
+            + ([f"Photos: {', '.join(photos)} — GET /api/photos/<id>"] if photos else [])
         )
         reason = "complaint" if tracker.get_intent_of_latest_message() == "complaint" else (
             "repeated_failure" if (tracker.get_slot("failed_attempts") or 0) >= 2 else "requested"

@@ -132,6 +132,24 @@ def test_handoff_records_a_redacted_ticket_once(
     assert len(repository.handoffs_for_sender("test-user")) == 1
 
 
+def test_the_handoff_ticket_lists_the_customers_photos(
+        services: Services, repository: InMemoryStoreRepository) -> None:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="JPEG")
+    photo = services.store.attach_photo("photo-user", out.getvalue(), 1_000_000)
+    services.store.link_photos("photo-user", "C00007")
+    earlier = [{"event": "user", "text": "/share_photo"}, {"event": "user", "text": "it's torn"}]
+    run_action(ActionHandoff(services), make_tracker("a person please", "human_handoff",
+                                                     events=earlier, sender_id="photo-user"))
+    [ticket] = repository.handoffs_for_sender("photo-user")
+    assert f"Photos: {photo.id} (C00007)" in ticket.summary
+    assert "/share_photo" not in ticket.summary and "it's torn" in ticket.summary
+
+
 class FailingRepository(InMemoryStoreRepository):
     """The store's database is down."""
 
