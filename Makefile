@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: help setup run reseed train test test-tools test-unit test-clock lint rules index eval bench nlu-eval bench-nlu scenarios \
-	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge
+	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge alerts-eval
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ sentiment-eval: setup  ## sentiment accuracy per domain: ours vs VADER vs TextBl
 
 sentiment-bench: setup  ## sentiment speed: messages/s, p50/p95 for fp32/int8, batch 1/8/32, lexicons
 	@$(PY) -m sentiment.cli bench
+
+alerts-eval: setup  ## sentiment spike alerts on simulated streams: recall, precision, delay vs a plain rule (table + plot)
+	@$(PY) -m sentiment.alert_eval
 
 suggest-eval: setup  ## suggestions offline evaluation: hit@5 / NDCG@5 vs popularity (table + plot)
 	@$(PY) -m profiles.suggest_eval --plot reports/suggestions_eval.png

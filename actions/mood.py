@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import UsesServices, latest_text, visitor
 from actions.profile import link_signed_identity
+from profiles.service import INTENT_TOPICS
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class ActionTrackMood(UsesServices, Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         self.services.profiles.observe(visitor(tracker), text, intent, turn.result.score,
                                        turn.state.mood)
+        if self.services.alerts is not None:  # the spike alerts watch every scored message
+            self.services.alerts.record(turn.result.score, INTENT_TOPICS.get(intent or "",
+                                                                             intent or "other"),
+                                        str(tracker.get_slot("product") or ""))
         if turn.state.escalate:
             logger.info("conversation %s: offering a person unprompted (%s)",
                         tracker.sender_id[:8], "; ".join(turn.state.reasons))

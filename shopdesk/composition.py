@@ -11,6 +11,7 @@ from profiles.service import ProfileService
 from retrieval.answering import AnswerPolicy, QuestionAnswerer
 from retrieval.corpus import load_corpus
 from retrieval.keyword_retriever import KeywordRetriever
+from sentiment.alert_monitor import AlertMonitor
 from sentiment.service import SentimentService
 from shopdesk.clock import Clock, system_clock
 from shopdesk.settings import Settings
@@ -28,6 +29,7 @@ class Services:
     clock: Clock
     sentiment: SentimentService = field(default_factory=lambda: default_sentiment())
     profiles: ProfileService = field(default_factory=lambda: ProfileService(None))
+    alerts: AlertMonitor | None = None
 
 
 def default_sentiment() -> SentimentService:
@@ -57,7 +59,12 @@ def build_services(settings: Settings, repository: StoreRepository | None = None
     """
     store = build_store(settings, clock) if repository is None else StoreService(repository, clock)
     qa = build_answerer(settings)
-    return Services(settings=settings, store=store, qa=qa, clock=clock,
+    from sentiment.alert_monitor import WebhookNotifier
+
+    webhook = settings.alert_webhook_url.reveal()
+    alerts = AlertMonitor(clock, notify=WebhookNotifier(webhook, settings.store_name)
+                          if webhook else None)
+    return Services(settings=settings, store=store, qa=qa, clock=clock, alerts=alerts,
                     sentiment=build_sentiment(settings, qa),
                     profiles=build_profiles(settings, clock, qa))
 

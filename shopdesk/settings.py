@@ -117,6 +117,8 @@ class Settings:
     admin_token: Secret = field(default_factory=lambda: Secret(""))
     profiles: bool = True
     retention_days: int = 365
+    # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
+    alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def rasa_tracker_db(self) -> Path:
@@ -217,6 +219,10 @@ class Settings:
                             colour=colour.lower(),
                             greeting=get("WIDGET_GREETING", WidgetLook.greeting)[:300],
                             position=position, avatar_url=avatar)
+        alert_webhook = env.get(_PREFIX + "ALERT_WEBHOOK_URL", "").strip()
+        if alert_webhook and not re.fullmatch(r"https?://\S{1,2000}", alert_webhook):
+            raise ConfigError(f"{_PREFIX}ALERT_WEBHOOK_URL must be an http(s) URL (a Slack-"
+                              "compatible incoming webhook)")
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -247,6 +253,7 @@ class Settings:
             admin_token=Secret(env.get(_PREFIX + "ADMIN_TOKEN", "")),
             profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
+            alert_webhook_url=Secret(alert_webhook),
             store_name=get("STORE_NAME", "Pinecrest Outfitters"),
             max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
             handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),
