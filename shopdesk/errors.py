@@ -19,3 +19,7 @@ class InvalidRequestError(ShopdeskError):
 
 class StoreUnavailableError(ShopdeskError):
     """A backing store (database, index) cannot be reached or read."""
+
+
+class ConflictError(ShopdeskError):
+    """The change collides with another one (e.g. a conversation another agent claimed)."""
