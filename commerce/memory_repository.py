@@ -78,6 +78,11 @@ class InMemoryStoreRepository:
         with self._lock:
             return [t for t in self._handoffs if t.sender_id == sender_id]
 
+    def open_handoffs(self) -> list[HandoffTicket]:
+        with self._lock:
+            found = [t for t in self._handoffs if t.status == "queued"]
+        return sorted(found, key=lambda t: (t.created_at, t.ticket))
+
     def add_feedback(self, sender_id: str, kind: str, text: str,
                      created_at: datetime) -> FeedbackEntry:
         with self._lock:

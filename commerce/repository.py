@@ -41,6 +41,10 @@ class StoreRepository(Protocol):
 
     def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]: ...
 
+    def open_handoffs(self) -> list[HandoffTicket]:
+        """Every ticket still waiting for a person (status "queued"), oldest first."""
+        ...
+
     def add_feedback(self, sender_id: str, kind: str, text: str,
                      created_at: datetime) -> FeedbackEntry: ...
 

@@ -278,6 +278,10 @@ class StoreService:
         )
         return self._repo.add_handoff(ticket)
 
+    def waiting_handoffs(self) -> list[HandoffTicket]:
+        """Every conversation waiting for a person, oldest first (the agents' queue)."""
+        return self._repo.open_handoffs()
+
     def open_handoff(self, sender_id: str) -> HandoffTicket | None:
         queued = [t for t in self._repo.handoffs_for_sender(sender_id) if t.status == "queued"]
         return queued[-1] if queued else None

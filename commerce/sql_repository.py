@@ -249,6 +249,14 @@ class SqlStoreRepository:
 
         return self._run(work)
 
+    def open_handoffs(self) -> list[HandoffTicket]:
+        def work(s: Session) -> list[HandoffTicket]:
+            rows = s.scalars(select(HandoffRow).where(HandoffRow.status == "queued")
+                             .order_by(HandoffRow.created_at, HandoffRow.ticket))
+            return [_handoff(r) for r in rows]
+
+        return self._run(work)
+
     def add_feedback(self, sender_id: str, kind: str, text: str,
                      created_at: datetime) -> FeedbackEntry:
         def work(s: Session) -> FeedbackEntry:

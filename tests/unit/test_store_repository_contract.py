@@ -73,6 +73,14 @@ class StoreRepositoryContract:
         assert [f.text for f in repo.feedback_for_sender("web-1")] == ["late again", "nice chat 😀"]
         assert second.id > first.id
 
+    def test_open_handoffs_are_the_queued_ones_oldest_first(self, repo: StoreRepository) -> None:
+        later = HandoffTicket("H000003", "web-3", "requested", "b", NOW.replace(minute=30))
+        earlier = HandoffTicket("H000002", "web-2", "complaint", "a", NOW)
+        done = HandoffTicket("H000004", "web-4", "requested", "c", NOW, status="closed")
+        for ticket in (later, earlier, done):
+            repo.add_handoff(ticket)
+        assert [t.ticket for t in repo.open_handoffs()] == ["H000002", "H000003"]
+
     def test_photos_round_trip_and_link_to_one_case(self, repo: StoreRepository) -> None:
         first = repo.add_photo(Photo("P1", "web-2", "image/jpeg", b"\xff\xd8jpeg", 40, 30, NOW))
         repo.add_photo(Photo("P2", "web-2", "image/jpeg", b"\xff\xd8more", 4, 3,

@@ -1,0 +1,44 @@
+"""The web app's read access to Rasa's conversations (its HTTP API, with a short-lived admin JWT
+signed by ``SHOPDESK_RASA_JWT_SECRET``). Every failure is None: the console degrades (a queue
+row without its mood), it never breaks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shopdesk.clock import Clock
+from shopdesk.settings import Settings
+from shopdesk.stack import rasa_admin_token
+
+logger = logging.getLogger(__name__)
+
+
+class RasaClient:
+    def __init__(self, settings: Settings, clock: Clock, timeout: float = 5.0) -> None:
+        host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host
+        self.base = f"http://{host}:{settings.rasa_port}"
+        self._secret = settings.rasa_jwt_secret.reveal()
+        self._clock = clock
+        self.timeout = timeout
+
+    def tracker(self, conversation: str) -> dict[str, Any] | None:
+        if not self._secret:
+            return None
+        # Rasa's routes take the id as it is (":" and "+" of a WhatsApp address included)
+        url = f"{self.base}/conversations/{quote(conversation, safe=':+@')}/tracker"
+        token = rasa_admin_token(self._secret, self._clock, minutes=5)
+        try:
+            answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"},
+                               timeout=self.timeout)
+            if answer.status_code != 200:
+                logger.warning("Rasa answered HTTP %s for a conversation", answer.status_code)
+                return None
+            body = answer.json()
+        except (httpx.HTTPError, ValueError) as e:
+            logger.warning("could not read a conversation from Rasa: %s", type(e).__name__)
+            return None
+        return body if isinstance(body, dict) else None
