@@ -23,9 +23,13 @@ from starlette.staticfiles import StaticFiles
 from console.limits import ApiLimits
 from console.photos_api import photo_routes
 from console.privacy_api import privacy_routes
+from console.staff_api import staff_routes
+from console.staff_auth import StaffAuth
+from console.staff_sql import SqlStaffStore
 from profiles.service import CONSENT_TEXT
 from shopdesk.clock import Clock, system_clock
 from shopdesk.composition import build_store
+from shopdesk.database import make_engine
 from shopdesk.ratelimit import RateLimiter
 from shopdesk.settings import Settings, origin_allowed
 
@@ -111,16 +115,39 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
         return open_profiles(settings, clock)
 
+    stores: dict[str, object] = {}
+
+    def store_service():  # type: ignore[no-untyped-def]
+        if "store" not in stores:
+            stores["store"] = build_store(settings, clock)
+        return stores["store"]
+
+    def staff_auth() -> StaffAuth:
+        staff = SqlStaffStore(make_engine(settings.database_url))
+        staff.create_schema()
+        return StaffAuth(staff, clock, settings.staff_session_hours, settings.staff_idle_minutes,
+                         settings.staff_logins_per_minute)
+
+    async def console_page(_: Request) -> Response:
+        return FileResponse(STATIC / "console.html", headers={
+            **security_headers, "Cache-Control": "no-store",
+            "Content-Security-Policy": csp.replace(
+                f"frame-ancestors 'self' {' '.join(settings.widget_origins)}",
+                "frame-ancestors 'none'")})
+
     app = Starlette(routes=[
         *privacy_routes(settings, open_store),
-        *photo_routes(settings, lambda: build_store(settings, clock), cross_origin),
+        *staff_routes(settings, staff_auth, store_service, clock),
+        Route("/console", console_page),
+        *photo_routes(settings, store_service, cross_origin),
         Route("/", index),
         Route("/widget.js", widget_script),
         Route("/widget-config.json", widget_config),
         Route("/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
-    app.add_middleware(ApiLimits, per_ip=RateLimiter(settings.rate_per_ip),
+    app.add_middleware(ApiLimits, prefixes=("/api/", "/console/api/"),
+                       per_ip=RateLimiter(settings.rate_per_ip),
                        max_body_bytes=settings.max_body_bytes,
                        larger={"/api/chat/photos": settings.max_photo_bytes})
     return app

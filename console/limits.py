@@ -31,16 +31,16 @@ async def _json(send: Send, status: int, body: dict[str, Any],
 
 class ApiLimits:
     def __init__(self, app: Callable[..., Awaitable[None]], per_ip: RateLimiter,
-                 max_body_bytes: int, prefix: str = "/api/",
+                 max_body_bytes: int, prefixes: tuple[str, ...] = ("/api/",),
                  larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.larger = larger or {}  # routes that take bigger bodies (a photo upload)
         self.per_ip = per_ip
         self.max_body_bytes = max_body_bytes
-        self.prefix = prefix
+        self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefix):
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("?", 0)

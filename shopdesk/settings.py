@@ -117,6 +117,10 @@ class Settings:
     admin_token: Secret = field(default_factory=lambda: Secret(""))
     profiles: bool = True
     retention_days: int = 365
+    # the agent console's staff sessions
+    staff_session_hours: float = 10.0
+    staff_idle_minutes: float = 30.0
+    staff_logins_per_minute: int = 10
     # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
@@ -254,6 +258,9 @@ class Settings:
             profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             alert_webhook_url=Secret(alert_webhook),
+            staff_session_hours=get_float("STAFF_SESSION_HOURS", 10.0, 0.1, 24 * 30),
+            staff_idle_minutes=get_float("STAFF_IDLE_MINUTES", 30.0, 1.0, 24 * 60),
+            staff_logins_per_minute=get_int("STAFF_LOGINS_PER_MINUTE", 10, 1, 1000),
             store_name=get("STORE_NAME", "Pinecrest Outfitters"),
             max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
             handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),

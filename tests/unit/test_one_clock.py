@@ -22,6 +22,7 @@ THE_CLOCK = "shopdesk/clock.py"
 # who may hand the wall clock on: composition roots, process entry points, tests of real servers
 ENTRY_POINTS = (
     "shopdesk/composition.py", "shopdesk/cli.py", "shopdesk/stack.py", "console/app.py",
+    "console/staff_cli.py",
     "profiles/cli.py", "retrieval/cli.py", "sentiment/cli.py", "tests/conftest.py",
     "tests/e2e/", "tests/integration/", "tests/unit/test_one_clock.py",
     # Rasa builds the Slack channel itself (from_credentials): its replay window needs the time

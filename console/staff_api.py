@@ -1,0 +1,241 @@
+"""The agent console's API (``/console/api/…``): every route but login needs a signed-in staff
+member of at least the role in :data:`ROUTES` — the one table the route-by-route tests read —
+and every state-changing route needs the session's CSRF token in ``X-CSRF-Token``.
+
+    POST /console/api/login   {"username", "password"} → 200 {"user", "csrf"} + session cookie
+    POST /console/api/logout
+    GET  /console/api/me      → {"user", "csrf"}
+    GET  /console/api/queue   → {"queue": [rows, highest priority first]}   (console.queue)
+    POST /console/api/queue/{ticket}/claim    → 200, or 409 when another agent has it
+    POST /console/api/queue/{ticket}/release  → your own claim (a supervisor: anyone's)
+    GET  /console/api/audit   → the newest audit entries (supervisors)
+    GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
+    POST /console/api/staff/{username}/disable | enable      (admins)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from commerce.service import StoreService
+from console.queue import queue_rows
+from console.rasa_client import RasaClient
+from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
+from console.staff_store import Role
+from shopdesk.clock import Clock
+from shopdesk.errors import ConflictError, InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.settings import Settings
+
+logger = logging.getLogger(__name__)
+TICKET = re.compile(r"H\d{6}")
+Handler = Callable[[Request, SignedIn], Any]
+
+# method, path, the least role (None: open) — the route-by-route tests read this table
+ROUTES: list[tuple[str, str, Role | None]] = [
+    ("POST", "/console/api/login", None),
+    ("POST", "/console/api/logout", Role.AGENT),
+    ("GET", "/console/api/me", Role.AGENT),
+    ("GET", "/console/api/queue", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/claim", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/release", Role.AGENT),
+    ("GET", "/console/api/audit", Role.SUPERVISOR),
+    ("GET", "/console/api/staff", Role.ADMIN),
+    ("POST", "/console/api/staff", Role.ADMIN),
+    ("POST", "/console/api/staff/{username}/{change}", Role.ADMIN),
+]
+
+
+def user_json(signed_in: SignedIn) -> dict[str, str]:
+    a = signed_in.account
+    return {"username": a.username, "name": a.name, "role": a.role.value}
+
+
+def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
+                 store_factory: Callable[[], StoreService], clock: Clock) -> list[Route]:
+    secure = settings.web_public_url.startswith("https://")
+    made: dict[str, Any] = {}
+
+    def auth() -> StaffAuth:
+        if "auth" not in made:
+            made["auth"] = auth_factory()
+        return made["auth"]
+
+    def store() -> StoreService:
+        if "store" not in made:
+            made["store"] = store_factory()
+        return made["store"]
+
+    rasa = RasaClient(settings, clock)
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if len(raw) > 10_000:
+            raise InvalidRequestError("The request body is too large.")
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            raise InvalidRequestError("The body must be JSON.") from None
+        if not isinstance(body, dict):
+            raise InvalidRequestError("The body must be a JSON object.")
+        return body
+
+    def answer_errors(work: Callable[[Request], Awaitable[Response]]
+                      ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await work(request)
+            except InvalidRequestError as e:
+                return JSONResponse({"error": str(e)}, status_code=400)
+            except NotFoundError as e:
+                return JSONResponse({"error": str(e)}, status_code=404)
+            except ConflictError as e:
+                return JSONResponse({"error": str(e)}, status_code=409)
+            except StoreUnavailableError:
+                logger.exception("console API: a database is unavailable")
+                return JSONResponse({"error": "The database is unavailable; try again in a "
+                                              "minute."}, status_code=503)
+        return endpoint
+
+    def guarded(role: Role, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def work(request: Request) -> Response:
+            signed_in = await asyncio.to_thread(auth().authenticate,
+                                                request.cookies.get(COOKIE))
+            if signed_in is None:
+                return JSONResponse({"error": "Please sign in."}, status_code=401)
+            if not signed_in.account.role.at_least(role):
+                return JSONResponse({"error": "Your role does not allow this."}, status_code=403)
+            if request.method not in {"GET", "HEAD"}:
+                given = request.headers.get("x-csrf-token", "")
+                if not hmac.compare_digest(given.encode(), signed_in.session.csrf.encode()):
+                    return JSONResponse({"error": "Missing or wrong X-CSRF-Token."},
+                                        status_code=403)
+            result = handler(request, signed_in)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        return answer_errors(work)
+
+    @answer_errors
+    async def login(request: Request) -> Response:
+        body = await body_of(request)
+        address = request.client.host if request.client else "?"
+        try:
+            signed_in, token = await asyncio.to_thread(
+                auth().login, body.get("username"), body.get("password"), address)
+        except TooManyAttempts as e:
+            return JSONResponse({"error": "Too many attempts; wait a minute and try again."},
+                                status_code=429, headers={"Retry-After": str(int(e.wait + 1))})
+        except LoginRefused:
+            return JSONResponse({"error": "Wrong username or password."}, status_code=401)
+        response = JSONResponse({"user": user_json(signed_in), "csrf": signed_in.session.csrf})
+        response.set_cookie(COOKIE, token, max_age=int(auth().ttl.total_seconds()),
+                            httponly=True, samesite="strict", secure=secure, path="/")
+        return response
+
+    def logout(_: Request, signed_in: SignedIn) -> Response:
+        auth().logout(signed_in)
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    def me(_: Request, signed_in: SignedIn) -> Response:
+        return JSONResponse({"user": user_json(signed_in), "csrf": signed_in.session.csrf})
+
+    async def queue(_: Request, signed_in: SignedIn) -> Response:
+        staff = auth().store
+
+        def username(account_id: str) -> str:
+            account = staff.account(account_id)
+            return account.username if account else "?"
+
+        rows = await asyncio.to_thread(queue_rows, store(), staff, rasa.tracker, clock,
+                                       username)
+        return JSONResponse({"queue": [r.to_json() for r in rows]})
+
+    def ticket_of(request: Request) -> str:
+        ticket = request.path_params["ticket"]
+        if not TICKET.fullmatch(ticket):
+            raise InvalidRequestError("not a ticket number")
+        if not any(t.ticket == ticket for t in store().waiting_handoffs()):
+            raise NotFoundError(f"ticket {ticket} is not waiting")
+        return ticket
+
+    def claim(request: Request, signed_in: SignedIn) -> Response:
+        ticket = ticket_of(request)
+        held = auth().store.claim(ticket, signed_in.account.id, clock())
+        auth().audit(signed_in, "claim", ticket)
+        return JSONResponse({"ticket": ticket, "claimed_by": signed_in.account.username,
+                             "claimed_at": held.claimed_at.isoformat()})
+
+    def release(request: Request, signed_in: SignedIn) -> Response:
+        ticket = ticket_of(request)
+        held = auth().store.claims().get(ticket)
+        if held is None:
+            raise NotFoundError(f"ticket {ticket} is not claimed")
+        if held.account_id != signed_in.account.id and \
+                not signed_in.account.role.at_least(Role.SUPERVISOR):
+            return JSONResponse({"error": "Only the agent who claimed it, or a supervisor, can "
+                                          "release it."}, status_code=403)
+        auth().store.release(ticket)
+        auth().audit(signed_in, "release", ticket)
+        return JSONResponse({"ticket": ticket, "claimed_by": None})
+
+    def audit_log(request: Request, signed_in: SignedIn) -> Response:
+        entries = auth().store.audit_log(limit=200)
+        auth().audit(signed_in, "read_audit")
+        return JSONResponse({"audit": [
+            {"at": e.at.isoformat(), "username": e.username, "action": e.action,
+             "target": e.target, "detail": e.detail} for e in entries]})
+
+    def staff_list(_: Request, signed_in: SignedIn) -> Response:
+        return JSONResponse({"staff": [
+            {"username": a.username, "name": a.name, "role": a.role.value,
+             "disabled": a.disabled} for a in auth().store.accounts()]})
+
+    async def staff_add(request: Request, signed_in: SignedIn) -> Response:
+        body = await body_of(request)
+        role = body.get("role")
+        if role not in {r.value for r in Role}:
+            raise InvalidRequestError("role must be agent, supervisor or admin")
+        account = await asyncio.to_thread(
+            auth().create_account, body.get("username"), str(body.get("name") or ""),
+            Role(role), body.get("password"), signed_in.account)
+        return JSONResponse({"username": account.username, "role": account.role.value},
+                            status_code=201)
+
+    def staff_change(request: Request, signed_in: SignedIn) -> Response:
+        change = request.path_params["change"]
+        if change not in {"disable", "enable"}:
+            raise NotFoundError("no such change")
+        account = auth().store.account_by_username(request.path_params["username"])
+        if account is None:
+            raise NotFoundError("no such staff member")
+        if account.id == signed_in.account.id:
+            raise InvalidRequestError("You cannot disable your own account.")
+        auth().set_disabled(account, change == "disable", signed_in.account)
+        return JSONResponse({"username": account.username, "disabled": change == "disable"})
+
+    handlers: dict[tuple[str, str], Any] = {
+        ("POST", "/console/api/logout"): logout, ("GET", "/console/api/me"): me,
+        ("GET", "/console/api/queue"): queue,
+        ("POST", "/console/api/queue/{ticket}/claim"): claim,
+        ("POST", "/console/api/queue/{ticket}/release"): release,
+        ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,
+        ("POST", "/console/api/staff"): staff_add,
+        ("POST", "/console/api/staff/{username}/{change}"): staff_change,
+    }
+    routes = [Route("/console/api/login", login, methods=["POST"])]
+    for method, path, role in ROUTES:
+        if role is not None:
+            routes.append(Route(path, guarded(role, handlers[(method, path)]), methods=[method]))
+    return routes

@@ -1,0 +1,161 @@
+/* The agent console: sign in, the queue ordered by need (refreshed every 5 s), claim and
+ * release, and the audit log for supervisors. Everything is rendered as text, never as HTML. */
+(function () {
+  "use strict";
+  var csrf = null;
+  var user = null;
+  var timer = null;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function status(text, isError) {
+    $("status").textContent = text || "";
+    $("status").className = "status" + (isError ? " error" : "");
+  }
+
+  function api(method, path, body) {
+    var headers = { "Accept": "application/json" };
+    if (method !== "GET") headers["X-CSRF-Token"] = csrf || "";
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, { method: method, headers: headers, credentials: "same-origin",
+                         body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (r.status === 401 && path !== "/console/api/login") { signedOut(); }
+          if (!r.ok) { var e = new Error(data.error || ("HTTP " + r.status)); e.status = r.status; throw e; }
+          return data;
+        });
+      });
+  }
+
+  function cell(row, text, className) {
+    var td = document.createElement("td");
+    if (className) td.className = className;
+    td.textContent = text == null ? "" : String(text);
+    row.appendChild(td);
+    return td;
+  }
+
+  function sparkline(values) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 64 22");
+    svg.setAttribute("aria-hidden", "true");
+    if (values.length > 1) {
+      var points = values.map(function (v, i) {
+        return (i * 64 / (values.length - 1)).toFixed(1) + "," + (11 - v * 10).toFixed(1);
+      }).join(" ");
+      var line = document.createElementNS(NS, "polyline");
+      line.setAttribute("points", points);
+      line.setAttribute("fill", "none");
+      line.setAttribute("stroke", "currentColor");
+      line.setAttribute("stroke-width", "2");
+      svg.appendChild(line);
+    }
+    return svg;
+  }
+
+  function moodWords(mood) {
+    if (mood == null) return "unknown";
+    if (mood <= -0.5) return "very upset";
+    if (mood <= -0.2) return "upset";
+    if (mood < 0.2) return "neutral";
+    return "positive";
+  }
+
+  function renderQueue(rows) {
+    var body = $("queue").querySelector("tbody");
+    body.textContent = "";
+    $("queue-count").textContent = "(" + rows.length + ")";
+    rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      tr.dataset.ticket = r.ticket;
+      cell(tr, r.priority.toFixed(2), "priority");
+      cell(tr, r.ticket);
+      cell(tr, r.channel);
+      cell(tr, r.topic + (r.reason === "complaint" ? " · complaint" : ""));
+      var mood = cell(tr, "", "mood" + (r.mood != null && r.mood <= -0.2 ? " upset" : ""));
+      mood.appendChild(sparkline(r.mood_trend || []));
+      var label = document.createElement("span");
+      label.textContent = moodWords(r.mood) + (r.mood == null ? "" : " (" + r.mood.toFixed(2) + ")") +
+        (r.frustration >= 1 ? ", frustrated" : "");
+      mood.appendChild(label);
+      cell(tr, r.waiting_minutes + " min");
+      cell(tr, r.spent);
+      cell(tr, r.summary, "summary");
+      var agent = cell(tr, r.claimed_by ? r.claimed_by + " " : "");
+      var mine = r.claimed_by === user.username;
+      if (!r.claimed_by || mine || user.role !== "agent") {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = r.claimed_by ? "Release" : "Claim";
+        button.setAttribute("aria-label", button.textContent + " ticket " + r.ticket);
+        button.addEventListener("click", function () {
+          api("POST", "/console/api/queue/" + r.ticket + (r.claimed_by ? "/release" : "/claim"))
+            .then(function () { status((r.claimed_by ? "Released " : "Claimed ") + r.ticket + "."); refresh(); })
+            .catch(function (e) { status(e.message, true); refresh(); });
+        });
+        agent.appendChild(button);
+      }
+      body.appendChild(tr);
+    });
+  }
+
+  function renderAudit(entries) {
+    var body = $("audit").querySelector("tbody");
+    body.textContent = "";
+    entries.slice(0, 50).forEach(function (e) {
+      var tr = document.createElement("tr");
+      cell(tr, new Date(e.at).toLocaleString());
+      cell(tr, e.username);
+      cell(tr, e.action);
+      cell(tr, e.target);
+      body.appendChild(tr);
+    });
+  }
+
+  function refresh() {
+    api("GET", "/console/api/queue").then(function (d) { renderQueue(d.queue); })
+      .catch(function (e) { if (e.status !== 401) status(e.message, true); });
+    if (user && user.role !== "agent") {
+      api("GET", "/console/api/audit").then(function (d) { renderAudit(d.audit); }).catch(function () {});
+    }
+  }
+
+  function signedIn(data) {
+    csrf = data.csrf;
+    user = data.user;
+    $("login").hidden = true;
+    $("who").hidden = false;
+    $("who").textContent = user.name + " (" + user.role + ")";
+    $("logout").hidden = false;
+    $("queue-section").hidden = false;
+    $("audit-section").hidden = user.role === "agent";
+    refresh();
+    clearInterval(timer);
+    timer = setInterval(refresh, 5000);
+  }
+
+  function signedOut() {
+    clearInterval(timer);
+    csrf = null;
+    user = null;
+    $("login").hidden = false;
+    $("who").hidden = true;
+    $("logout").hidden = true;
+    $("queue-section").hidden = true;
+    $("audit-section").hidden = true;
+  }
+
+  $("login").addEventListener("submit", function (e) {
+    e.preventDefault();
+    status("Signing in…");
+    api("POST", "/console/api/login", { username: $("username").value, password: $("password").value })
+      .then(function (d) { $("password").value = ""; status(""); signedIn(d); })
+      .catch(function (err) { status(err.message, true); $("password").focus(); });
+  });
+  $("logout").addEventListener("click", function () {
+    api("POST", "/console/api/logout").catch(function () {}).then(function () { signedOut(); status("Signed out."); });
+  });
+
+  api("GET", "/console/api/me").then(signedIn).catch(function () { signedOut(); });
+})();
