@@ -73,11 +73,14 @@
       cell(tr, r.ticket);
       cell(tr, r.channel);
       cell(tr, r.topic + (r.reason === "complaint" ? " · complaint" : ""));
-      var mood = cell(tr, "", "mood" + (r.mood != null && r.mood <= -0.2 ? " upset" : ""));
+      var moodCell = cell(tr, "");
+      var mood = document.createElement("div");
+      mood.className = "mood" + (r.mood != null && r.mood <= -0.2 ? " upset" : "");
+      moodCell.appendChild(mood);
       mood.appendChild(sparkline(r.mood_trend || []));
       var label = document.createElement("span");
       label.textContent = moodWords(r.mood) + (r.mood == null ? "" : " (" + r.mood.toFixed(2) + ")") +
-        (r.frustration >= 1 ? ", frustrated" : "");
+        (r.frustration >= 1.2 ? ", frustrated" : "");
       mood.appendChild(label);
       cell(tr, r.waiting_minutes + " min");
       cell(tr, r.spent);

@@ -1,0 +1,81 @@
+"""The agent console in chromium against the real servers: an agent signs in and finds the
+angry customer at the top of the queue, with their mood; claims the conversation; a second
+agent cannot take it; a supervisor sees it in the audit log."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from shopdesk.stack import Stack
+from tests.e2e.conftest import Chat
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+PASSWORD = "silver mountain kettle 8"
+
+
+def add_staff(stack: Stack, username: str, role: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "console.staff_cli", "add", username, "--role",
+                           role, "--password-stdin"], input=PASSWORD + "\n", text=True,
+                          env=stack.services["web"].env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def ticket_of(messages: list[dict]) -> str:
+    import re
+
+    text = " ".join(m.get("text") or "" for m in messages)
+    found = re.search(r"\b(H\d{6})\b", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_an_agent_finds_the_angry_customer_first_and_claims_the_conversation(
+        browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    add_staff(stack, "ann", "agent")
+    add_staff(stack, "sam", "supervisor")
+    calm = Chat(stack, "e2e-console-calm")
+    calm.say("hi, could I speak to a person about my account please?")
+    calm_ticket = ticket_of(calm.say("yes, a person please"))
+    angry = Chat(stack, "e2e-console-angry")
+    angry.say("this is ridiculous, my order is two weeks late and nobody answers!!!")
+    angry.say("useless. absolutely useless service, I am furious")
+    angry_ticket = ticket_of(angry.say("get me a human NOW"))
+
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
+    page.get_by_label("Username").fill("ann")
+    page.get_by_label("Password").fill("a wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#status")).to_contain_text("Wrong username or password")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    rows = page.locator("#queue tbody tr")
+    expect(rows.first).to_be_visible(timeout=30_000)
+    tickets = [rows.nth(i).get_attribute("data-ticket") for i in range(rows.count())]
+    assert tickets.index(angry_ticket) < tickets.index(calm_ticket), tickets
+    first = page.locator(f'#queue tr[data-ticket="{angry_ticket}"]')
+    expect(first.locator(".mood")).to_contain_text("upset")
+    first.get_by_role("button", name=f"Claim ticket {angry_ticket}").click()
+    expect(first).to_contain_text("ann", timeout=10_000)
+    page.screenshot(path=str(stack.settings.data_dir / "console-queue.png"), full_page=True)
+
+    # a second agent cannot take it: the API answers 409
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as sam:
+        login = sam.post("/console/api/login", json={"username": "sam", "password": PASSWORD})
+        csrf = login.json()["csrf"]
+        taken = sam.post(f"/console/api/queue/{angry_ticket}/claim",
+                         headers={"X-CSRF-Token": csrf})
+        assert taken.status_code == 409
+        audit = sam.get("/console/api/audit").json()["audit"]
+    assert any(e["username"] == "ann" and e["action"] == "claim" and e["target"] == angry_ticket
+               for e in audit)
+    assert not errors
+    context.close()
