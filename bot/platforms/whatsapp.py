@@ -10,6 +10,13 @@ another account, is refused. Rasa's own channel checks nothing, drops media and 
 fields, answers 204 (Twilio logs an error for that) and sends through Twilio's blocking
 client, one request per paragraph, with a retry counter shared by every conversation.
 
+A photo (the first attached media whose type is ``image/*``) is fetched from its Twilio
+media URL with the account's Basic auth; Twilio answers with a redirect to the file's
+pre-signed storage location, where the credentials are not sent again (aiohttp drops them
+for another host). Only URLs under the configured API base, for this account's messages,
+are fetched, so a webhook can never make us download from an address of its choosing. The
+message's text is the photo's caption. Other media are answered with a notice.
+
 Replies go out through Twilio's REST API (``Messages.json``, Basic auth) in pieces of at most
 1600 characters. WhatsApp shows no buttons without approved templates, so they become a
 numbered list; the customer answers with the number or the button's title.
@@ -18,6 +25,7 @@ numbered list; the customer answers with the number or the button's title.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -27,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.platforms.common import Inbound, Outbound, PlatformInput, PlatformOutput, platform_config
+from bot.platforms.common import Inbound, MediaRef, Outbound, PlatformInput, PlatformOutput, platform_config
 from bot.platforms.delivery import ButtonMemory, numbered, split_text
 from bot.platforms.signatures import same, twilio_signature
 from shopdesk.platform_settings import PlatformConfig
@@ -155,10 +163,12 @@ class WhatsAppChannel(PlatformInput, TwilioInput):
             media = int(fields.get("NumMedia") or 0)
         except ValueError:
             raise ValueError("NumMedia is not a number") from None
+        photo = self._photo(fields, media)
+        if photo is not None:  # the text sent with it is its caption
+            return [Inbound(delivery, sender, body, photo=photo)]
         kind = ""
         if media > 0:
-            content_type = fields.get("MediaContentType0") or ""
-            kind = "photo" if content_type.startswith("image/") else "file"
+            kind = "file"
         elif fields.get("Latitude") and fields.get("Longitude"):
             kind = "location"
         if not body.strip():
@@ -169,6 +179,29 @@ class WhatsAppChannel(PlatformInput, TwilioInput):
         # a caption with an attachment: say the attachment could not be opened, then answer
         return [Inbound(f"{delivery}:media", sender, "", unsupported=kind), text] if kind \
             else [text]
+
+    def _photo(self, fields: dict[str, str], count: int) -> MediaRef | None:
+        """The first attached image, fetched with the account's credentials."""
+        for n in range(min(count, 10)):  # WhatsApp messages carry at most 10 media
+            content_type = (fields.get(f"MediaContentType{n}") or "").strip().lower()
+            if content_type.startswith("image/"):
+                return MediaRef(url=fields.get(f"MediaUrl{n}") or "", content_type=content_type,
+                                auth=aiohttp.BasicAuth(self.config.value("TWILIO_ACCOUNT_SID"),
+                                                       self.config.secret("TWILIO_AUTH_TOKEN")))
+        return None
+
+    def _media_url(self) -> re.Pattern[str]:
+        """A media resource of one of this account's messages, on the configured API."""
+        sid = re.escape(self.config.value("TWILIO_ACCOUNT_SID"))
+        return re.compile(rf"{re.escape(self.config.api_url)}/2010-04-01/Accounts/{sid}"
+                          r"/Messages/[A-Z]{2}[0-9a-fA-F]{32}/Media/ME[0-9a-fA-F]{32}")
+
+    async def resolve_photo(self, ref: MediaRef) -> MediaRef:
+        """Only Twilio's own media URLs are fetched (the redirect it answers is followed)."""
+        if not self._media_url().fullmatch(ref.url):
+            logger.warning("WhatsApp: a media URL outside the Twilio API was not fetched")
+            return MediaRef()
+        return ref
 
     def output_for(self, item: Inbound) -> WhatsAppOutput:
         return self.get_output_channel()

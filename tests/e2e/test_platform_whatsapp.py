@@ -1,7 +1,8 @@
 """WhatsApp (Twilio) end to end, against a local fake of Twilio's REST API
 (tests/fakes/whatsapp.py): a conversation, the signature enforced, a retried delivery
 processed once, replies that survive a slow platform, buttons as a numbered list answered by
-number, and attachments answered instead of ignored."""
+number, photos received (Twilio's authenticated media URL and its redirect to storage) and
+kept with the conversation, and other attachments answered instead of ignored."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import time
 import httpx
 import pytest
 
-from shopdesk.stack import Stack
-from tests.e2e.conftest import Platforms, platform_webhook, user_texts
+from shopdesk.clock import system_clock
+from shopdesk.stack import Stack, rasa_admin_token
+from tests.e2e.conftest import Platforms, jpeg_with_metadata, photos_of, platform_webhook, user_texts
 from tests.fakes.whatsapp import FakeTwilio
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -20,7 +22,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def webhook(stack: Stack) -> str:
     return platform_webhook(stack, "twilio")
-
 
 
 @pytest.fixture
@@ -128,12 +129,49 @@ def test_buttons_become_a_numbered_list_and_a_number_answers(
     assert user_texts(stack, customer)[-1] == "/consent_grant"
 
 
-def test_a_photo_gets_a_clear_answer(twilio: FakeTwilio, stack: Stack) -> None:
+def last_user_event(stack: Stack, sender: str) -> dict:
+    url = f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{sender}/tracker"
+    token = rasa_admin_token(stack.rasa_secret, system_clock)
+    tracker = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    return [e for e in tracker.get("events") or [] if e.get("event") == "user"][-1]
+
+
+def test_a_photo_is_received_and_kept_with_the_conversation(
+        twilio: FakeTwilio, stack: Stack) -> None:
     customer = "whatsapp:+447700900107"
-    twilio.deliver(webhook(stack), twilio.inbound(customer, media_type="image/jpeg"))
-    got = replies(twilio, customer, wanted="describe it in words")
-    assert "couldn't open that photo" in text_of(got)
-    assert user_texts(stack, customer) == []
+    fields = twilio.inbound(customer, "the handle came off", media_type="image/jpeg",
+                            data=jpeg_with_metadata())
+    assert httpx.get(fields["MediaUrl0"], timeout=10).json()["code"] == 20003  # auth enforced
+    twilio.deliver(webhook(stack), fields)
+    assert replies(twilio, customer, wanted="got your photo")
+    (photo,) = photos_of(stack, customer)
+    assert (photo["width"], photo["height"]) == (320, 240) and photo["case"] is None
+    said = last_user_event(stack, customer)  # the caption stays with the photo
+    assert said["text"] == "/share_photo"
+    assert said["metadata"]["original_text"] == "the handle came off"
+    assert twilio.media_fetched(twilio.media[fields["MediaUrl0"].removeprefix(twilio.url)])
+    assert twilio.storage_auth == []  # the credentials went to Twilio only, not to storage
+    seen = len(twilio.messages_to(customer))
+    twilio.deliver(webhook(stack), twilio.inbound(customer, media_type="image/png",
+                                                  data=b"GIF89a but not really"))
+    assert replies(twilio, customer, after=seen, wanted="could not be read")
+    seen = len(twilio.messages_to(customer))
+    twilio.deliver(webhook(stack), twilio.inbound(customer, media_type="audio/ogg",
+                                                  data=b"OggS voice note"))
+    got = replies(twilio, customer, after=seen, wanted="describe it in words")
+    assert "couldn't open that file" in text_of(got)
+    assert len(photos_of(stack, customer)) == 1
+
+
+def test_a_media_url_outside_twilio_is_never_fetched(twilio: FakeTwilio, stack: Stack) -> None:
+    customer = "whatsapp:+447700900109"
+    fields = twilio.inbound(customer, media_type="image/jpeg", data=jpeg_with_metadata())
+    elsewhere = twilio.media[fields["MediaUrl0"].removeprefix(twilio.url)]  # not the API
+    forged = {**fields, "MediaUrl0": elsewhere}
+    twilio.deliver(webhook(stack), forged)  # signed: only our own URL check stands in the way
+    assert replies(twilio, customer, wanted="couldn't receive that photo")
+    assert not twilio.media_fetched(elsewhere) and not twilio.media_fetched(fields["MediaUrl0"])
+    assert photos_of(stack, customer) == []
 
 
 def test_a_file_with_a_caption_gets_the_caption_answered(

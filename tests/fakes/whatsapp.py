@@ -3,7 +3,13 @@ Twilio's REST API documents it (Basic auth, form fields, 201 with a message reso
 errors with Twilio's codes) and delivers signed webhook posts to our channel.
 
 The channel is configured with a public webhook URL (as behind a proxy): the fake signs that
-URL while it posts to the local address, as Twilio does for a URL set in its console."""
+URL while it posts to the local address, as Twilio does for a URL set in its console.
+
+Media a customer sends are hosted as Twilio hosts them: ``GET /2010-04-01/Accounts/<sid>/
+Messages/<MM…>/Media/<ME…>`` needs the account's Basic auth (401 with code 20003 otherwise)
+and answers 307 with a ``Location`` on the storage host (here ``localhost`` instead of
+``127.0.0.1``: another host, so the client drops the credentials), a pre-signed URL that
+serves the bytes without auth."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -46,6 +53,21 @@ class FakeTwilio(FakePlatform):
         self._clock = clock
         self._accept_lock = threading.Lock()
         self._ids = itertools.count(1)
+        self.media: dict[str, str] = {}   # Twilio media path -> its pre-signed storage URL
+        self.storage_auth: list[str] = []  # Authorization headers the storage host was sent
+        self._redirect = threading.local()  # the Location of the answer being written
+        self._redirect.location = ""
+        fake, handler = self, self.server.RequestHandlerClass
+
+        class Redirecting(handler):  # type: ignore[misc, valid-type]
+            def end_headers(self) -> None:
+                location = getattr(fake._redirect, "location", "")
+                if location:
+                    fake._redirect.location = ""
+                    self.send_header("Location", location)
+                super().end_headers()
+
+        self.server.RequestHandlerClass = Redirecting
 
     def env(self) -> dict[str, str]:
         return {"SHOPDESK_TWILIO_ACCOUNT_SID": self.account_sid,
@@ -64,11 +86,19 @@ class FakeTwilio(FakePlatform):
             self.throttled += count
 
     # ---- the REST API
-    def answer(self, call: ApiCall) -> tuple[int, Any]:
+    def answer(self, call: ApiCall) -> tuple[Any, ...]:
+        if call.method == "GET" and call.path.startswith("/media.twiliocdn.com/"):
+            return self._storage(call)
         expected = "Basic " + base64.b64encode(
             f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if call.headers.get("authorization") != expected:
             return _error(401, 20003, "Authenticate")
+        if call.method == "GET" and "/Media/" in call.path:
+            location = self.media.get(call.path)
+            if location is None:
+                return _error(404, 20404, f"The requested resource {call.path} was not found")
+            self._redirect.location = location
+            return 307, b"", "text/html; charset=utf-8"
         path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         if call.method != "POST" or call.path != path:
             return _error(404, 20404, f"The requested resource {call.path} was not found")
@@ -109,14 +139,45 @@ class FakeTwilio(FakePlatform):
             self.accepted.append(resource)
         return 201, resource
 
+    def _storage(self, call: ApiCall) -> tuple[Any, ...]:
+        """The storage host (S3): a pre-signed URL, which refuses a second authentication
+        (the account's credentials sent along) as S3 does."""
+        if "authorization" in call.headers:
+            with self._accept_lock:
+                self.storage_auth.append(call.headers["authorization"])
+            return 400, (b"<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism "
+                         b"allowed</Message></Error>"), "application/xml"
+        hosted = self.files.get(call.path)
+        if hosted is None:
+            return 403, b"<Error><Code>AccessDenied</Code></Error>", "application/xml"
+        return 200, *hosted
+
+    def host_media(self, message_sid: str, data: bytes, content_type: str) -> str:
+        """Keep a media file of a customer's message; its Twilio URL (``MediaUrlN``)."""
+        path = (f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}"
+                f"/Media/{self.sid('ME')}")
+        stored = (f"/media.twiliocdn.com/{self.account_sid}/{secrets.token_hex(16)}"
+                  f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=14400"
+                  f"&X-Amz-Signature={secrets.token_hex(32)}")
+        self.files[stored] = (data, content_type)
+        self.media[path] = f"http://localhost:{self.port}{stored}"
+        return f"{self.url}{path}"
+
+    def media_fetched(self, url: str) -> bool:
+        """Whether ``url`` (a ``MediaUrlN`` or a storage URL) was asked for, with or without
+        auth."""
+        path = urlsplit(url).path
+        return any(c.path.split("?")[0] == path for c in self.sent())
+
     def messages_to(self, to: str) -> list[dict[str, Any]]:
         with self._accept_lock:
             return [m for m in self.accepted if m["to"] == to]
 
     # ---- the platform's side: delivering customers' messages to our webhook
     def inbound(self, sender: str, body: str = "", media_type: str = "",
-                **extra: str) -> dict[str, str]:
-        """The form Twilio posts for a WhatsApp message from ``sender`` (whatsapp:+…)."""
+                data: bytes = b"", **extra: str) -> dict[str, str]:
+        """The form Twilio posts for a WhatsApp message from ``sender`` (whatsapp:+…), with
+        one attachment of ``media_type`` (hosting ``data``) when one is given."""
         sid = self.sid("MM" if media_type else "SM")
         fields = {"SmsMessageSid": sid, "NumMedia": "1" if media_type else "0",
                   "ProfileName": "Ann", "MessageType": "image" if media_type.startswith(
@@ -127,8 +188,7 @@ class FakeTwilio(FakePlatform):
                   "AccountSid": self.account_sid, "From": sender, "ApiVersion": "2010-04-01"}
         if media_type:
             fields["MediaContentType0"] = media_type
-            fields["MediaUrl0"] = (f"https://api.twilio.com/2010-04-01/Accounts/"
-                                   f"{self.account_sid}/Messages/{sid}/Media/{self.sid('ME')}")
+            fields["MediaUrl0"] = self.host_media(sid, data, media_type)
         fields.update(extra)
         return fields
 
