@@ -15,6 +15,14 @@ cut to 20 characters); more buttons than that become a numbered list, and a type
 title picks the button either way. A payload over Messenger's 1000 characters travels as a
 short token.
 
+A photo arrives as an ``image`` attachment whose ``payload.url`` is a signed URL on Meta's CDN
+(no token needed, and none is sent to it); the channel downloads it (bounded, images only) and
+hands it to the web app, and the customer gets the ``share_photo`` answer. When one message
+carries several images only the first is kept (Messenger sends no caption, so the customer is
+asked about the item once, not once per image). A sticker (an image attachment with a
+``sticker_id``, the thumbs-up included) and every other attachment (video, audio, file…) still
+get the "describe it in words" answer.
+
 Graph API errors come as ``{"error": {"code", …}}``; its rate limits (codes 4, 32, 613) are
 retried when they come inside a 2xx answer. ``Outbound`` does not read the body of a 4xx
 answer, so a rate limit sent with HTTP 400/403 is logged as a refusal and not retried.
@@ -30,7 +38,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.platforms.common import Inbound, Outbound, PlatformInput, PlatformOutput, platform_config
+from bot.platforms.common import (
+    Inbound,
+    MediaRef,
+    Outbound,
+    PlatformInput,
+    PlatformOutput,
+    platform_config,
+)
 from bot.platforms.delivery import ButtonMemory, numbered, split_text
 from bot.platforms.signatures import meta_signature, same
 from shopdesk.platform_settings import PlatformConfig
@@ -181,19 +196,39 @@ class MessengerChannel(PlatformInput, FacebookInput):
             return Inbound(delivery, sender, self.buttons.token_payload(sender, payload)
                            or payload, metadata={"button": True})
         text = message.get("text")
-        if isinstance(text, str) and text.strip():
-            return Inbound(delivery, sender, self.buttons.reply_payload(sender, text) or text)
+        text = text if isinstance(text, str) else ""
         attachments = message.get("attachments")
-        if isinstance(attachments, list) and attachments:
+        attachments = attachments if isinstance(attachments, list) else []
+        sticker = bool(message.get("sticker_id")) or any(
+            isinstance(a, dict) and isinstance(a.get("payload"), dict)
+            and a["payload"].get("sticker_id") for a in attachments)
+        photo = None if sticker else self._photo(attachments)
+        if photo is not None:  # Messenger sends no caption; a text that came along is one
+            return Inbound(delivery, sender, text.strip(), photo=photo)
+        if text.strip():  # a shared link also brings a "fallback" attachment: the text wins
+            return Inbound(delivery, sender, self.buttons.reply_payload(sender, text) or text)
+        if attachments:
             first = attachments[0] if isinstance(attachments[0], dict) else {}
             kind = str(first.get("type") or "attachment")
-            payload = first.get("payload")
-            if message.get("sticker_id") or (isinstance(payload, dict)
-                                             and payload.get("sticker_id")):
+            if sticker:
                 kind = "sticker"
             elif kind == "image":
-                kind = "photo"
+                kind = "photo"  # an image without a URL we could fetch
             return Inbound(delivery, sender, "", unsupported=kind[:40])
+        return None
+
+    @staticmethod
+    def _photo(attachments: list[Any]) -> MediaRef | None:
+        """The first image attachment's CDN URL (several images in one message: only the
+        first is kept). The URL is signed by Meta's CDN and needs no token, so none is sent;
+        the CDN does not say the type until the download, which must be an image."""
+        for attachment in attachments:
+            if not isinstance(attachment, dict) or attachment.get("type") != "image":
+                continue
+            payload = attachment.get("payload")
+            url = payload.get("url") if isinstance(payload, dict) else None
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                return MediaRef(url=url, content_type="")
         return None
 
     def output_for(self, item: Inbound) -> MessengerOutput:

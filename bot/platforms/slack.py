@@ -12,9 +12,20 @@ clock; Slack's re-sends of an event (``X-Slack-Retry-Num``, same ``event_id``) a
 press are processed once; the webhook answers at once and the turn runs in the background;
 replies go through one sender with retries (HTTP 429 with ``Retry-After``, 5xx, and Slack's
 ``{"ok": false, "error": "ratelimited"}``); Slack's link markup (``<mailto:a@b.c|a@b.c>``) is
-turned back into what the customer typed; files with no text get the clear "unsupported"
-reply; buttons become Block Kit ``actions`` (at most 25 a block, titles cut to 75
-characters), and a typed answer ("2", or a button's title) picks the button too.
+turned back into what the customer typed; buttons become Block Kit ``actions`` (at most 25 a
+block, titles cut to 75 characters), and a typed answer ("2", or a button's title) picks the
+button too.
+
+Photos: a message (``file_share``) whose ``files`` hold an image (``mimetype`` ``image/…``)
+is received: the first image is downloaded from its ``url_private_download`` (or
+``url_private``) and handed to the web app, and the message's text is its caption. Slack
+only hands private files to a request with the bot token (``Authorization: Bearer xoxb-…``,
+scope ``files:read`` on the app), so the token goes in that header, and only to Slack's file
+host (``https://files.slack.com``) or the API's own host (a test double): never to another
+address an event names. An image over ``max_photo_bytes`` is fetched as Slack's largest
+thumbnail instead (``thumb_1024``…``thumb_360``, JPEG or PNG renderings), when it has one.
+Other files (PDFs, videos, voice clips), and files whose event names no URL (Slack Connect's
+``file_access: check_file_info``), with no text still get the clear "unsupported" reply.
 
 The conversation id is the Slack user id. Direct messages (``channel_type`` "im") and
 mentions of the app in a channel (``app_mention``, the mention stripped) are read; the bot's
@@ -30,14 +41,22 @@ import logging
 import re
 from collections import OrderedDict
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.channels.slack import SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.platforms.common import Inbound, Outbound, PlatformInput, PlatformOutput, platform_config
+from bot.channels import settings
+from bot.platforms.common import (
+    Inbound,
+    MediaRef,
+    Outbound,
+    PlatformInput,
+    PlatformOutput,
+    platform_config,
+)
 from bot.platforms.delivery import ButtonMemory, split_text
 from bot.platforms.signatures import slack_problem
 from shopdesk.clock import Clock, system_clock
@@ -52,6 +71,8 @@ MAX_BUTTONS = 25         # elements in one actions block
 MAX_BLOCKS = 50          # blocks in one message
 _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+FILE_HOSTS = frozenset({"files.slack.com"})  # where Slack serves url_private(_download)
+THUMBS = ("thumb_1024", "thumb_960", "thumb_720", "thumb_480", "thumb_360")
 
 
 def _escape(text: str) -> str:
@@ -86,6 +107,14 @@ def _file_kind(files: list[Any]) -> str:
         if any(k.startswith(prefix) for k in kinds):
             return kind
     return "file"
+
+
+def _first_image(files: Any) -> dict[str, Any] | None:
+    """The first image among a message's files (Slack lists them in the order shared)."""
+    for f in files if isinstance(files, list) else []:
+        if isinstance(f, dict) and str(f.get("mimetype") or "").lower().startswith("image/"):
+            return f
+    return None
 
 
 def _refusal(body: Any) -> str | None:
@@ -247,6 +276,11 @@ class SlackChannel(PlatformInput, SlackInput):
         if event.get("type") == "app_mention":
             text = re.sub(r"^\s*@[UW][A-Z0-9]{2,}\s*", "", text)  # the app, when not named
         files = event.get("files")
+        image = _first_image(files)
+        if image is not None:
+            photo = self._photo(image)
+            if photo is not None:
+                return [Inbound(delivery, sender, text, reply_to=where, photo=photo)]
         if not text and isinstance(files, list) and files:
             return [Inbound(delivery, sender, "", reply_to=where,
                             unsupported=_file_kind(files))]
@@ -254,6 +288,40 @@ class SlackChannel(PlatformInput, SlackInput):
             return []
         return [Inbound(delivery, sender, self.buttons.reply_payload(sender, text) or text,
                         reply_to=where)]
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.config.secret('SLACK_BOT_TOKEN')}"}
+
+    def _trusted(self, url: str) -> bool:
+        """Whether the bot token may go to ``url``: Slack's file host over HTTPS, or the
+        host the Web API is configured at (``SHOPDESK_SLACK_API_URL``: a test double)."""
+        try:
+            where, api = urlsplit(url), urlsplit(self.config.api_url)
+        except ValueError:
+            return False
+        if where.username or where.password:
+            return False
+        if where.scheme == "https" and (where.hostname or "").lower() in FILE_HOSTS:
+            return True
+        return (where.scheme, where.netloc.lower()) == (api.scheme, api.netloc.lower())
+
+    def _photo(self, image: dict[str, Any]) -> MediaRef | None:
+        """How to download a shared image (None: not one we can fetch; the customer then gets
+        the "unsupported" reply). The download carries the bot token (scope ``files:read``)."""
+        kind = str(image.get("mimetype") or "").lower()
+        url = image.get("url_private_download") or image.get("url_private")
+        if not isinstance(url, str) or not url:
+            return None
+        size = image.get("size")
+        if isinstance(size, int) and size > settings().max_photo_bytes:
+            thumb = next((image[t] for t in THUMBS if isinstance(image.get(t), str)
+                          and image[t]), None)
+            if thumb is not None:  # Slack's rendering of it, well under the limit
+                url, kind = thumb, ""
+        if not self._trusted(url):
+            logger.warning("Slack: a shared file is not on Slack's file host; not fetched")
+            return MediaRef()  # nothing to fetch: the customer is asked to try again
+        return MediaRef(url=url, content_type=kind, headers=self._headers())
 
     def _interaction(self, payload: Any) -> list[Inbound]:
         if not isinstance(payload, dict):

@@ -1,8 +1,9 @@
 """Facebook Messenger end to end, against a local fake of the Graph API and Meta's webhooks
 (tests/fakes/messenger.py): the webhook verification, a conversation, the app-secret signature
 enforced, a retried delivery processed once, replies that survive a slow platform, buttons as
-quick replies (pressed, typed, or a postback), a photo answered instead of ignored, and
-Meta's own events (echoes, receipts) left alone."""
+quick replies (pressed, typed, or a postback), a photo fetched from the CDN and kept with the
+conversation (a sticker or a video still answered in words), and Meta's own events (echoes,
+receipts) left alone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ import pytest
 
 from bot.platforms.signatures import meta_signature
 from shopdesk.stack import Stack
-from tests.e2e.conftest import Platforms, platform_webhook, user_texts
+from tests.e2e.conftest import (
+    Platforms,
+    jpeg_with_metadata,
+    photos_of,
+    platform_webhook,
+    user_texts,
+)
 from tests.fakes.messenger import FakeMessenger
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -161,12 +168,44 @@ def test_a_postback_is_answered(messenger: FakeMessenger, stack: Stack) -> None:
     assert replies(messenger, psid, after=seen, wanted="No problem")
 
 
-def test_a_photo_gets_a_clear_answer(messenger: FakeMessenger, stack: Stack) -> None:
+def test_a_photo_is_received_and_kept_with_the_conversation(
+        messenger: FakeMessenger, stack: Stack) -> None:
     psid = "24000000000000008"
-    messenger.deliver(webhook(stack), messenger.body(messenger.photo(psid)))
-    got = replies(messenger, psid, wanted="describe it in words")
-    assert "photo" in got[-1]["text"]
-    assert user_texts(stack, psid) == []
+    messenger.deliver(webhook(stack), messenger.body(messenger.photo(psid, jpeg_with_metadata())))
+    assert replies(messenger, psid, wanted="got your photo")
+    (photo,) = photos_of(stack, psid)
+    assert (photo["width"], photo["height"]) == (320, 240) and photo["case"] is None
+    # the CDN's signed URL is the only credential: the page token is never sent there
+    fetched = messenger.cdn_calls()
+    assert fetched and all("authorization" not in c.headers for c in fetched)
+    # several images in one message: the first is kept, and answered once
+    seen = len(messenger.messages_to(psid))
+    messenger.deliver(webhook(stack), messenger.body(messenger.photo(
+        psid, jpeg_with_metadata((200, 100)), jpeg_with_metadata((100, 200)))))
+    replies(messenger, psid, after=seen, wanted="got your photo")
+    time.sleep(3)
+    assert sum("got your photo" in (m.get("text") or "")
+               for m in messenger.messages_to(psid)[seen:]) == 1
+    assert sorted((p["width"], p["height"]) for p in photos_of(stack, psid)) == [
+        (200, 100), (320, 240)]
+    messenger.deliver(webhook(stack), messenger.body(
+        messenger.photo(psid, b"GIF89a but not really")))
+    assert replies(messenger, psid, wanted="could not be read")
+    # a tampered (or expired) CDN URL: the photo could not be received
+    bad = messenger.host(jpeg_with_metadata()).replace("_nc_sig=", "_nc_sig=0")
+    messenger.deliver(webhook(stack), messenger.body(messenger.photo(psid, bad)))
+    assert replies(messenger, psid, wanted="couldn't receive that photo")
+    assert len(photos_of(stack, psid)) == 2
+    # a sticker (the thumbs-up too) or a video is not a photo of the item
+    messenger.deliver(webhook(stack), messenger.body(messenger.sticker(psid)))
+    assert "sticker" in replies(messenger, psid, wanted="describe it in words")[-1]["text"]
+    seen = len(messenger.messages_to(psid))
+    messenger.deliver(webhook(stack), messenger.body(messenger.message(psid, attachments=[
+        {"type": "video", "payload": {"url": messenger.host(b"\x00\x00\x00\x18ftypmp42",
+                                                             "video/mp4")}}])))
+    got = replies(messenger, psid, after=seen, wanted="describe it in words")
+    assert "video" in got[-1]["text"]
+    assert len(photos_of(stack, psid)) == 2
 
 
 def test_echoes_and_receipts_are_left_alone(messenger: FakeMessenger, stack: Stack) -> None:

@@ -1,8 +1,9 @@
 """Slack end to end, against a local fake of Slack (tests/fakes/slack.py): a conversation in
 direct messages and by a mention, the signing secret enforced (missing, wrong, stale), the URL
 check answered, a re-sent event processed once, replies that survive a slow or rate-limiting
-Web API, Block Kit buttons pressed or answered in words, a picture answered, and the bot's own
-messages and edits ignored."""
+Web API, Block Kit buttons pressed or answered in words, a shared photo downloaded with the
+bot token and kept with the conversation (a broken one, one off Slack's file host and a PDF
+answered in words), and the bot's own messages and edits ignored."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ import pytest
 
 from shopdesk.clock import system_clock
 from shopdesk.stack import Stack
-from tests.e2e.conftest import Platforms, platform_webhook, user_texts
+from tests.e2e.conftest import (
+    Platforms,
+    jpeg_with_metadata,
+    photos_of,
+    platform_webhook,
+    user_texts,
+)
 from tests.fakes.slack import BOT_ID, BOT_USER, FakeSlack
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -22,7 +29,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 def webhook(stack: Stack) -> str:
     return platform_webhook(stack, "slack")
-
 
 
 @pytest.fixture
@@ -155,13 +161,38 @@ def test_a_typed_answer_picks_a_button(slack: FakeSlack, stack: Stack) -> None:
     assert replies(slack, slack.dm(user), after=seen, wanted="No problem")
 
 
-def test_a_picture_gets_a_clear_answer(slack: FakeSlack, stack: Stack) -> None:
+def test_a_photo_is_received_and_kept_with_the_conversation(
+        slack: FakeSlack, stack: Stack) -> None:
     user = "U0E2E0008"
-    slack.deliver(webhook(stack), slack.event(
-        user, "", subtype="file_share",
-        files=[{"id": "F0E2E", "name": "parcel.jpg", "mimetype": "image/jpeg",
-                "filetype": "jpg", "url_private": "https://files.slack.com/x/parcel.jpg"}]))
-    assert replies(slack, slack.dm(user), wanted="describe it in words")
+    slack.deliver(webhook(stack), slack.share_file(user, jpeg_with_metadata(), "parcel.jpg",
+                                                   text="the box came crushed"))
+    assert replies(slack, slack.dm(user), wanted="got your photo")
+    (photo,) = photos_of(stack, user)
+    assert (photo["width"], photo["height"]) == (320, 240) and photo["case"] is None
+    (download,) = slack.file_downloads()  # the private URL, with the bot token in a header
+    assert download.path.endswith("/download/parcel.jpg")
+    assert download.headers["authorization"] == f"Bearer {slack.token}"
+    assert slack.token not in download.path
+    # the file host refuses a download without the token: Slack's sign-in page, no image
+    page = httpx.get(slack.url + download.path, timeout=10)
+    assert page.headers["content-type"].startswith("text/html")
+    seen = len(slack.messages_to(slack.dm(user)))
+    slack.deliver(webhook(stack), slack.share_file(user, b"GIF89a but not really", "x.gif",
+                                                   "image/gif"))
+    assert replies(slack, slack.dm(user), after=seen, wanted="could not be read")
+    # a file an event places off Slack's file host never gets the token
+    seen = len(slack.messages_to(slack.dm(user)))
+    elsewhere = "http://127.0.0.2:9/files-pri/T1-F1/photo.jpg"
+    slack.deliver(webhook(stack), slack.share_file(
+        user, jpeg_with_metadata(), url_private=elsewhere, url_private_download=elsewhere))
+    assert replies(slack, slack.dm(user), after=seen, wanted="couldn't receive that photo")
+    seen = len(slack.messages_to(slack.dm(user)))
+    slack.deliver(webhook(stack), slack.share_file(user, b"%PDF-1.7", "receipt.pdf",
+                                                   "application/pdf"))
+    assert replies(slack, slack.dm(user), after=seen, wanted="describe it in words")
+    # the bot fetched the photo and the broken image only (and the test its sign-in page)
+    assert len([c for c in slack.file_downloads() if c.headers.get("authorization")]) == 2
+    assert len(photos_of(stack, user)) == 1
 
 
 def test_the_bots_own_messages_and_edits_are_ignored(slack: FakeSlack, stack: Stack) -> None:

@@ -3,14 +3,23 @@ with the page token in the ``Authorization: Bearer`` header, validates recipient
 the Send API documents them and answers ``{"recipient_id", "message_id"}`` or a Graph error
 ``{"error": {"message", "type", "code", "fbtrace_id"}}``; delivers webhook events (messages,
 quick replies, postbacks, attachments, echoes, receipts) signed with the app secret in
-``X-Hub-Signature-256``, and makes the webhook's GET verification."""
+``X-Hub-Signature-256``, and makes the webhook's GET verification.
+
+Photos: Meta's CDN hosts what a customer sends and the webhook names it by a signed URL
+(``payload.url`` of an ``image`` attachment, e.g. ``https://scontent.xx.fbcdn.net/v/t1.15752-9/
+<n>.jpg?_nc_cat=…&_nc_sig=…&oe=…``) that needs no token. The fake hosts such files under
+``/cdn/v/t1.15752-9/`` and serves them only with the right ``_nc_sig`` (else 403 "URL signature
+mismatch", as the CDN answers a tampered URL)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import secrets
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -18,6 +27,7 @@ from bot.platforms.signatures import meta_signature
 from tests.fakes.base import ApiCall, FakePlatform
 
 VERSION = "v18.0"
+CDN_PREFIX = "/cdn/v/t1.15752-9/"
 MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 _EPOCH_MS = 1_700_000_000_000  # event times: fixed, the fake reads no clock
 
@@ -39,9 +49,12 @@ class FakeMessenger(FakePlatform):
         self.page_id = str(100_000_000_000_000 + secrets.randbelow(10**14))
         self._ids = itertools.count(1)
         self.accepted: list[ApiCall] = []  # Send API calls answered with a message id
+        self._cdn_key = secrets.token_bytes(16)  # signs the CDN's URLs
 
-    # ---- the Send API
-    def answer(self, call: ApiCall) -> tuple[int, Any]:
+    # ---- the Send API (and the CDN)
+    def answer(self, call: ApiCall) -> tuple[Any, ...]:
+        if call.method == "GET" and call.path.startswith(CDN_PREFIX):
+            return self._cdn(call)
         if call.headers.get("authorization") != f"Bearer {self.page_token}":
             return graph_error(400, "Invalid OAuth access token.", 190)
         if call.method != "POST" or call.path.split("?")[0] != f"/{VERSION}/me/messages":
@@ -91,6 +104,32 @@ class FakeMessenger(FakePlatform):
                     return "Param message[quick_replies][payload] must be 1 to 1000 characters"
         return ""
 
+    def _cdn_sig(self, path: str, expires: str) -> str:
+        return hmac.new(self._cdn_key, f"{path}|{expires}".encode(), hashlib.sha256
+                        ).hexdigest()[:32]
+
+    def _cdn(self, call: ApiCall) -> tuple[Any, ...]:
+        """A file on the CDN: the signed URL is the only credential it takes."""
+        parts = urlsplit(call.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        expected = self._cdn_sig(parts.path, query.get("oe", ""))
+        if not hmac.compare_digest(query.get("_nc_sig", ""), expected):
+            return 403, b"URL signature mismatch", "text/plain"
+        hosted = self.files.get(parts.path)
+        return (200, *hosted) if hosted else (404, b"Not Found", "text/plain")
+
+    def host(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """Puts ``data`` on the CDN; its signed URL, as a webhook event names it."""
+        path = f"{CDN_PREFIX}{secrets.randbelow(10**9) + 10**9}_{self._next()}_n.jpg"
+        with self._lock:
+            self.files[path] = (data, content_type)
+        expires = f"{(_EPOCH_MS // 1000) + 7 * 86_400:X}"
+        return (f"{self.url}{path}?_nc_cat=104&ccb=1-7&_nc_sid=fc17b8"
+                f"&_nc_sig={self._cdn_sig(path, expires)}&oe={expires}")
+
+    def cdn_calls(self) -> list[ApiCall]:
+        return self.sent(lambda c: c.path.startswith(CDN_PREFIX))
+
     def env(self) -> dict[str, str]:
         return {"SHOPDESK_MESSENGER_PAGE_TOKEN": self.page_token,
                 "SHOPDESK_MESSENGER_APP_SECRET": self.app_secret,
@@ -127,9 +166,18 @@ class FakeMessenger(FakePlatform):
         return self.event(psid, postback={"mid": f"m_{secrets.token_urlsafe(24)}",
                                           "title": title, "payload": payload})
 
-    def photo(self, psid: str) -> dict[str, Any]:
-        return self.message(psid, attachments=[{"type": "image", "payload": {
-            "url": f"https://scontent.example/{secrets.token_hex(8)}.jpg"}}])
+    def photo(self, psid: str, *images: bytes | str) -> dict[str, Any]:
+        """A message with one image attachment per item of ``images``: bytes are hosted on
+        the CDN, a string is used as the URL as it is."""
+        urls = [self.host(i) if isinstance(i, bytes) else i for i in images]
+        return self.message(psid, attachments=[{"type": "image", "payload": {"url": url}}
+                                               for url in urls])
+
+    def sticker(self, psid: str, sticker_id: int = 369239263222822) -> dict[str, Any]:
+        """A sticker (the default is the thumbs-up "like"): an image attachment with an id."""
+        return self.message(psid, sticker_id=sticker_id, attachments=[{
+            "type": "image", "payload": {"url": self.host(b"\x89PNG sticker", "image/png"),
+                                         "sticker_id": sticker_id}}])
 
     def body(self, *events: dict[str, Any], obj: str = "page") -> dict[str, Any]:
         return {"object": obj, "entry": [{"id": self.page_id, "time": _EPOCH_MS + self._next(),

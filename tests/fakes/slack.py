@@ -5,6 +5,12 @@ The Web API lives under ``<fake>/api`` (Slack's ``https://slack.com/api``). It c
 token (``Authorization: Bearer``); Slack answers HTTP 200 with ``{"ok": false, "error": …}`` on
 refusals (``not_authed``, ``invalid_auth``, ``channel_not_found``, ``no_text``,
 ``invalid_blocks``, ``msg_too_long``) and HTTP 429 with ``Retry-After`` when rate limited.
+
+Files a customer shares (:meth:`FakeSlack.share_file`) are hosted as Slack hosts them on
+``files.slack.com``: ``<fake>/files-pri/<team>-<file id>/<name>`` (``url_private``) and the same
+with ``/download/`` (``url_private_download``), served only with the bot token in
+``Authorization: Bearer``. Without it Slack redirects to its sign-in page; this fake answers
+with that page (HTML, HTTP 200: where the redirect ends), so the download is no image.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from bot.platforms.signatures import slack_signature
 from tests.fakes.base import ApiCall, FakePlatform
 
 TEAM, APP, BOT_USER, BOT_ID = "T0SHOPDSK", "A0SHOPDSK", "U0SHOPBOT", "B0SHOPBOT"
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in | Slack</title></head></html>"
 
 
 def block_problem(blocks: Any) -> str | None:
@@ -76,9 +83,11 @@ class FakeSlack(FakePlatform):
         with self._lock:
             self.refusals.extend([error] * count)
 
-    # ---- the Web API our channel calls
-    def answer(self, call: ApiCall) -> tuple[int, Any]:
+    # ---- the Web API our channel calls, and the files it hosts
+    def answer(self, call: ApiCall) -> tuple[Any, ...]:
         auth = call.headers.get("authorization", "")
+        if call.path.startswith("/files-pri/"):
+            return self._file(call.method, call.path.split("?")[0], auth)
         if not auth:
             return 200, {"ok": False, "error": "not_authed"}
         if auth != f"Bearer {self.token}":
@@ -108,6 +117,18 @@ class FakeSlack(FakePlatform):
         message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": text or "",
                    "ts": ts, **({"blocks": blocks} if blocks else {})}
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _file(self, method: str, path: str, auth: str) -> tuple[Any, ...]:
+        if auth != f"Bearer {self.token}":
+            return 200, SIGN_IN_PAGE, "text/html; charset=utf-8"
+        hosted = self.files.get(path.replace("/download/", "/", 1))
+        if method != "GET" or hosted is None:
+            return 404, b"file_not_found", "text/plain"
+        return (200, *hosted)
+
+    def file_downloads(self) -> list[ApiCall]:
+        """The requests for files this fake hosts."""
+        return self.sent(lambda c: c.path.startswith("/files-pri/"))
 
     def env(self) -> dict[str, str]:
         return {"SHOPDESK_SLACK_BOT_TOKEN": self.token,
@@ -147,6 +168,28 @@ class FakeSlack(FakePlatform):
                                     "user_id": BOT_USER, "is_bot": True,
                                     "is_enterprise_install": False}],
                 "is_ext_shared_channel": False}
+
+    def share_file(self, user: str, data: bytes, name: str = "photo.jpg",
+                   mimetype: str = "image/jpeg", text: str = "", **fields: Any
+                   ) -> dict[str, Any]:
+        """A direct message in which ``user`` shares a file (``text``: what they wrote with
+        it). The fake hosts ``data``; the event's file object is Slack's (``fields`` override
+        its keys, e.g. ``url_private``)."""
+        file_id = f"F0{next(self._ids):08d}"
+        path = f"/files-pri/{TEAM}-{file_id}/{name}"
+        self.files[path] = (data, mimetype)
+        filetype = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+        file = {"id": file_id, "created": 1_700_000_000, "timestamp": 1_700_000_000,
+                "name": name, "title": name, "mimetype": mimetype, "filetype": filetype,
+                "pretty_type": filetype.upper(), "user": user, "user_team": TEAM,
+                "mode": "hosted", "editable": False, "is_external": False,
+                "external_type": "", "is_public": False, "size": len(data),
+                "url_private": f"{self.url}{path}",
+                "url_private_download": f"{self.url}/files-pri/{TEAM}-{file_id}/download/{name}",
+                "permalink": f"https://shop.slack.com/files/{user}/{file_id}/{name}",
+                "has_rich_preview": False, "file_access": "visible", **fields}
+        return self.event(user, text, subtype="file_share", files=[file], upload=False,
+                          display_as_bot=False)
 
     def button_press(self, user: str, message: dict[str, Any], button: dict[str, Any]
                      ) -> dict[str, Any]:
