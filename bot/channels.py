@@ -10,7 +10,8 @@ payloads) with one guard in front of the message processor:
   gets an "English only for now" reply with the offer of a person;
 * if processing produced no reply at all (the action server is down, an action
   crashed, the model failed) the customer gets a clear "I'm having trouble"
-  message instead of silence;
+  message instead of silence — unless a person has taken the conversation over
+  (the agent console pauses the bot; the agent answers);
 * a customer identity signed by the company's website is verified here, before anything
   else sees it (``shopdesk.identity``): the actions only ever read a verified one.
 
@@ -105,9 +106,23 @@ class CountingOutputChannel(OutputChannel):
         await self.inner.send_text_message(recipient_id, text, **kwargs)
 
 
+async def conversation_paused(sender: str) -> bool:
+    """Whether a person has taken the conversation over (Rasa's ``pause`` event, appended by
+    the agent console): the bot stays quiet then, and that silence is not a failure."""
+    try:
+        from sanic import Sanic
+
+        tracker = await Sanic.get_app().ctx.agent.tracker_store.retrieve(sender)
+    except Exception as e:  # no app or no store: not paused, as far as we can tell
+        logger.debug("could not read whether a conversation is paused: %s", type(e).__name__)
+        return False
+    return bool(tracker is not None and tracker.is_paused())
+
+
 def guard(
     on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: int,
     identity_secret: str = "",
+    is_paused: Callable[[str], Awaitable[bool]] = conversation_paused,
 ) -> Callable[[UserMessage], Awaitable[None]]:
     """Wrap Rasa's message handler with input cleaning, identity verification and the
     never-silent rule."""
@@ -150,7 +165,7 @@ def guard(
         except Exception as e:  # never let the customer see silence or a stack trace
             logger.error("message processing failed for a %s message: %s", message.input_channel,
                          type(e).__name__)
-        if counting.sent == 0:
+        if counting.sent == 0 and not await is_paused(sender):
             logger.warning("no reply was produced; sending the trouble message")
             await output.send_text_message(sender, TROUBLE_REPLY)
 

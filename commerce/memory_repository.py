@@ -78,6 +78,14 @@ class InMemoryStoreRepository:
         with self._lock:
             return [t for t in self._handoffs if t.sender_id == sender_id]
 
+    def set_handoff_status(self, ticket: str, status: str) -> HandoffTicket:
+        with self._lock:
+            for i, t in enumerate(self._handoffs):
+                if t.ticket == ticket:
+                    self._handoffs[i] = dataclasses.replace(t, status=status)
+                    return self._handoffs[i]
+        raise NotFoundError(f"no handoff ticket {ticket}")
+
     def open_handoffs(self) -> list[HandoffTicket]:
         with self._lock:
             found = [t for t in self._handoffs if t.status == "queued"]

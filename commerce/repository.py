@@ -41,6 +41,10 @@ class StoreRepository(Protocol):
 
     def handoffs_for_sender(self, sender_id: str) -> list[HandoffTicket]: ...
 
+    def set_handoff_status(self, ticket: str, status: str) -> HandoffTicket:
+        """Raises NotFoundError for an unknown ticket."""
+        ...
+
     def open_handoffs(self) -> list[HandoffTicket]:
         """Every ticket still waiting for a person (status "queued"), oldest first."""
         ...

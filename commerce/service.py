@@ -278,6 +278,10 @@ class StoreService:
         )
         return self._repo.add_handoff(ticket)
 
+    def close_handoff(self, ticket: str) -> HandoffTicket:
+        """A person finished with the conversation (handed it back to the bot)."""
+        return self._repo.set_handoff_status(ticket, "closed")
+
     def waiting_handoffs(self) -> list[HandoffTicket]:
         """Every conversation waiting for a person, oldest first (the agents' queue)."""
         return self._repo.open_handoffs()

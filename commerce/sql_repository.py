@@ -249,6 +249,17 @@ class SqlStoreRepository:
 
         return self._run(work)
 
+    def set_handoff_status(self, ticket: str, status: str) -> HandoffTicket:
+        def work(s: Session) -> HandoffTicket:
+            row = s.get(HandoffRow, ticket)
+            if row is None:
+                raise NotFoundError(f"no handoff ticket {ticket}")
+            row.status = status
+            s.flush()
+            return _handoff(row)
+
+        return self._run(work)
+
     def open_handoffs(self) -> list[HandoffTicket]:
         def work(s: Session) -> list[HandoffTicket]:
             rows = s.scalars(select(HandoffRow).where(HandoffRow.status == "queued")

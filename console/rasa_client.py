@@ -25,11 +25,32 @@ class RasaClient:
         self._clock = clock
         self.timeout = timeout
 
+    def _url(self, conversation: str, tail: str) -> str:
+        # Rasa's routes take the id as it is (":" and "+" of a WhatsApp address included)
+        return f"{self.base}/conversations/{quote(conversation, safe=':+@')}/{tail}"
+
+    def append(self, conversation: str, events: list[dict[str, Any]]) -> bool:
+        """Append events to the conversation and deliver the bot messages among them to the
+        customer on the channel they last used (Rasa's own "execute side effects")."""
+        if not self._secret:
+            return False
+        token = rasa_admin_token(self._secret, self._clock, minutes=5)
+        try:
+            answer = httpx.post(
+                self._url(conversation, "tracker/events"), json=events,
+                params={"output_channel": "latest", "execute_side_effects": "true"},
+                headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout * 2)
+        except httpx.HTTPError as e:
+            logger.warning("could not write to a conversation in Rasa: %s", type(e).__name__)
+            return False
+        if answer.status_code != 200:
+            logger.warning("Rasa answered HTTP %s to appended events", answer.status_code)
+        return answer.status_code == 200
+
     def tracker(self, conversation: str) -> dict[str, Any] | None:
         if not self._secret:
             return None
-        # Rasa's routes take the id as it is (":" and "+" of a WhatsApp address included)
-        url = f"{self.base}/conversations/{quote(conversation, safe=':+@')}/tracker"
+        url = self._url(conversation, "tracker")
         token = rasa_admin_token(self._secret, self._clock, minutes=5)
         try:
             answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"},

@@ -8,6 +8,13 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     GET  /console/api/queue   → {"queue": [rows, highest priority first]}   (console.queue)
     POST /console/api/queue/{ticket}/claim    → 200, or 409 when another agent has it
     POST /console/api/queue/{ticket}/release  → your own claim (a supervisor: anyone's)
+    GET  /console/api/queue/{ticket}/conversation → the transcript, and whether it is taken over
+    POST /console/api/queue/{ticket}/takeover  → the bot pauses (Rasa's own ``pause`` event, kept
+         in the tracker store: it survives restarts) and the customer is told who is there
+    POST /console/api/queue/{ticket}/message {"text"} → to the customer, on their channel
+    POST /console/api/queue/{ticket}/handback  → the bot resumes with the conversation's context;
+         the ticket closes
+    (conversation, takeover, message and handback: the agent who claimed it, or a supervisor)
     GET  /console/api/audit   → the newest audit entries (supervisors)
     GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
     POST /console/api/staff/{username}/disable | enable      (admins)
@@ -28,12 +35,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce.service import StoreService
+from console.conversation import transcript
 from console.queue import queue_rows
 from console.rasa_client import RasaClient
 from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
 from console.staff_store import Role
 from shopdesk.clock import Clock
-from shopdesk.errors import ConflictError, InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ShopdeskError,
+    StoreUnavailableError,
+)
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -48,11 +62,19 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("GET", "/console/api/queue", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/claim", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/release", Role.AGENT),
+    ("GET", "/console/api/queue/{ticket}/conversation", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/takeover", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/message", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
     ("GET", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff/{username}/{change}", Role.ADMIN),
 ]
+
+
+class Forbidden(ShopdeskError):
+    """Signed in with the right role, but this conversation is not theirs to work on."""
 
 
 def user_json(signed_in: SignedIn) -> dict[str, str]:
@@ -100,6 +122,8 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
                 return JSONResponse({"error": str(e)}, status_code=404)
             except ConflictError as e:
                 return JSONResponse({"error": str(e)}, status_code=409)
+            except Forbidden as e:
+                return JSONResponse({"error": str(e)}, status_code=403)
             except StoreUnavailableError:
                 logger.exception("console API: a database is unavailable")
                 return JSONResponse({"error": "The database is unavailable; try again in a "
@@ -190,6 +214,71 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         auth().audit(signed_in, "release", ticket)
         return JSONResponse({"ticket": ticket, "claimed_by": None})
 
+    def held_ticket(request: Request, signed_in: SignedIn) -> tuple[str, str]:
+        """(ticket, conversation) the caller may work on: their own claim, or a supervisor."""
+        ticket = ticket_of(request)
+        held = auth().store.claims().get(ticket)
+        if held is None or (held.account_id != signed_in.account.id
+                            and not signed_in.account.role.at_least(Role.SUPERVISOR)):
+            raise Forbidden("Claim the conversation first.")
+        sender = next(t.sender_id for t in store().waiting_handoffs() if t.ticket == ticket)
+        return ticket, sender
+
+    read_logged: set[tuple[str, str]] = set()  # (session, ticket): one audit line per session
+
+    def conversation(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        tracker = rasa.tracker(sender)
+        if tracker is None:
+            return JSONResponse({"error": "The conversation cannot be read right now."},
+                                status_code=503)
+        key = (signed_in.session.token_hash, ticket)
+        if key not in read_logged:
+            read_logged.add(key)
+            auth().audit(signed_in, "read_conversation", ticket)
+        return JSONResponse({"ticket": ticket, **transcript(tracker)})
+
+    def say(sender: str, signed_in: SignedIn, text: str, *before: dict[str, Any]) -> None:
+        events = [*before, {"event": "bot", "text": text,
+                            "metadata": {"agent": signed_in.account.name}}]
+        if not rasa.append(sender, events):
+            raise StoreUnavailableError("Rasa did not take the message")
+
+    def takeover(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        say(sender, signed_in, f"Hi, I'm {signed_in.account.name} from the {settings.store_name}"
+            " team — I've read your conversation and I'm taking it from here.",
+            {"event": "pause"})
+        auth().audit(signed_in, "takeover", ticket)
+        return JSONResponse({"ticket": ticket, "paused": True})
+
+    async def message(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        body = await body_of(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidRequestError("Write a message first.")
+        if len(text) > 4000:
+            raise InvalidRequestError("A message can have at most 4,000 characters.")
+        await asyncio.to_thread(say, sender, signed_in, text.strip())
+        auth().audit(signed_in, "message", ticket)
+        return JSONResponse({"ticket": ticket, "sent": True})
+
+    def handback(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        events: list[dict[str, Any]] = [
+            {"event": "resume"},
+            {"event": "bot", "text": f"Thanks for your patience. You're back with "
+                                     f"{settings.widget.name}, our assistant — ask me anything "
+                                     "else, or for a person again at any time.",
+             "metadata": {"handback": True}}]
+        if not rasa.append(sender, events):
+            raise StoreUnavailableError("Rasa did not take the handback")
+        store().close_handoff(ticket)
+        auth().store.release(ticket)
+        auth().audit(signed_in, "handback", ticket)
+        return JSONResponse({"ticket": ticket, "paused": False})
+
     def audit_log(request: Request, signed_in: SignedIn) -> Response:
         entries = auth().store.audit_log(limit=200)
         auth().audit(signed_in, "read_audit")
@@ -230,6 +319,10 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("GET", "/console/api/queue"): queue,
         ("POST", "/console/api/queue/{ticket}/claim"): claim,
         ("POST", "/console/api/queue/{ticket}/release"): release,
+        ("GET", "/console/api/queue/{ticket}/conversation"): conversation,
+        ("POST", "/console/api/queue/{ticket}/takeover"): takeover,
+        ("POST", "/console/api/queue/{ticket}/message"): message,
+        ("POST", "/console/api/queue/{ticket}/handback"): handback,
         ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,
         ("POST", "/console/api/staff"): staff_add,
         ("POST", "/console/api/staff/{username}/{change}"): staff_change,

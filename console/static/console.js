@@ -5,6 +5,8 @@
   var csrf = null;
   var user = null;
   var timer = null;
+  var openTicket = null;
+  var conversationTimer = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function status(text, isError) {
@@ -87,6 +89,15 @@
       cell(tr, r.summary, "summary");
       var agent = cell(tr, r.claimed_by ? r.claimed_by + " " : "");
       var mine = r.claimed_by === user.username;
+      if (r.claimed_by && (mine || user.role !== "agent")) {
+        var open = document.createElement("button");
+        open.type = "button";
+        open.textContent = "Open";
+        open.setAttribute("aria-label", "Open the conversation of ticket " + r.ticket);
+        open.addEventListener("click", function () { openConversation(r.ticket); });
+        agent.appendChild(open);
+        agent.appendChild(document.createTextNode(" "));
+      }
       if (!r.claimed_by || mine || user.role !== "agent") {
         var button = document.createElement("button");
         button.type = "button";
@@ -116,6 +127,76 @@
     });
   }
 
+  function renderConversation(d) {
+    $("conversation-ticket").textContent = d.ticket + (d.channel ? " · " + d.channel : "");
+    $("conversation-state").textContent = d.paused
+      ? "You have taken over: the bot is quiet until you hand back."
+      : "The bot is still answering. Take over to reply yourself.";
+    $("takeover").hidden = d.paused;
+    $("reply").hidden = !d.paused;
+    var box = $("transcript");
+    var atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+    box.textContent = "";
+    d.lines.forEach(function (line) {
+      var div = document.createElement("div");
+      div.className = "line " + line.from;
+      var meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = (line.from === "agent" ? line.agent : line.from) +
+        (line.at ? " · " + new Date(line.at).toLocaleTimeString() : "") +
+        (line.mood != null ? " · mood " + line.mood.toFixed(2) : "");
+      div.appendChild(meta);
+      div.appendChild(document.createTextNode(line.text));
+      box.appendChild(div);
+    });
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
+  function loadConversation() {
+    if (!openTicket) return;
+    api("GET", "/console/api/queue/" + openTicket + "/conversation").then(renderConversation)
+      .catch(function (e) { status(e.message, true); });
+  }
+
+  function openConversation(ticket) {
+    openTicket = ticket;
+    $("conversation").hidden = false;
+    loadConversation();
+    clearInterval(conversationTimer);
+    conversationTimer = setInterval(loadConversation, 3000);
+    $("conversation").scrollIntoView();
+  }
+
+  function closeConversation() {
+    openTicket = null;
+    clearInterval(conversationTimer);
+    $("conversation").hidden = true;
+  }
+
+  function act(path, body, done) {
+    var ticket = openTicket;
+    return api("POST", "/console/api/queue/" + ticket + "/" + path, body)
+      .then(function () { if (done) done(ticket); loadConversation(); refresh(); })
+      .catch(function (e) { status(e.message, true); });
+  }
+
+  $("takeover").addEventListener("click", function () {
+    act("takeover", undefined, function (t) { status("You are talking to the customer of " + t + "."); $("reply-text").focus(); });
+  });
+  $("handback").addEventListener("click", function () {
+    act("handback", undefined, function (t) { status("Handed " + t + " back to the bot."); closeConversation(); });
+  });
+  $("close-conversation").addEventListener("click", closeConversation);
+  $("reply").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = $("reply-text").value;
+    if (!text.trim()) return;
+    act("message", { text: text }, function () { $("reply-text").value = ""; });
+  });
+  $("reply-text").addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("reply").requestSubmit(); }
+  });
+
   function refresh() {
     api("GET", "/console/api/queue").then(function (d) { renderQueue(d.queue); })
       .catch(function (e) { if (e.status !== 401) status(e.message, true); });
@@ -140,6 +221,7 @@
 
   function signedOut() {
     clearInterval(timer);
+    closeConversation();
     csrf = null;
     user = null;
     $("login").hidden = false;

@@ -11,6 +11,8 @@ import importlib.util
 import os
 import secrets
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +155,49 @@ def photos_of(stack: Stack, conversation: str) -> list[dict[str, Any]]:
         assert data.startswith(b"\xff\xd8") and b"PhoneMaker" not in data and b"<script>" not in data
     return found
 
+
+class Widget:
+    """The website widget's side of the conversation: Rasa's socket.io protocol."""
+
+    def __init__(self, stack: Stack, session: str) -> None:
+        import socketio
+
+        self.session = session
+        self.replies: list[dict] = []
+        self.answered = threading.Event()
+        confirmed = threading.Event()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("session_confirm", lambda _: confirmed.set())
+
+        def on_reply(message: dict) -> None:
+            self.replies.append(message)
+            self.answered.set()
+
+        self.client.on("bot_uttered", on_reply)
+        self.client.connect(f"http://127.0.0.1:{stack.settings.rasa_port}",
+                            transports=["polling", "websocket"], headers={"Origin": SITE},
+                            wait_timeout=30)
+        self.client.emit("session_request", {"session_id": session})
+        assert confirmed.wait(30)
+
+    def listen(self) -> None:
+        """Forget what was received so far: :meth:`heard` waits for what comes next."""
+        self.replies.clear()
+        self.answered.clear()
+
+    def say(self, text: str, expect_reply: bool = True) -> str:
+        self.listen()
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session})
+        if not expect_reply:
+            return ""
+        return self.heard()
+
+    def heard(self, timeout: float = 60) -> str:
+        """Every message received since :meth:`listen` (or the last :meth:`say`), once they
+        stop coming (a reply may come as several)."""
+        assert self.answered.wait(timeout)
+        count = -1
+        while count != len(self.replies):  # replies may come as several messages
+            count = len(self.replies)
+            time.sleep(1.5)
+        return "\n".join(str(r.get("text") or "") for r in self.replies)

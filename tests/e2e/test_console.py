@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from shopdesk.stack import Stack
-from tests.e2e.conftest import Chat
+from tests.e2e.conftest import Chat, Widget
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PASSWORD = "silver mountain kettle 8"
@@ -79,3 +80,51 @@ def test_an_agent_finds_the_angry_customer_first_and_claims_the_conversation(
                for e in audit)
     assert not errors
     context.close()
+
+
+def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
+        browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    add_staff(stack, "tia", "agent")
+    widget = Widget(stack, "consoletakeover01")
+    try:
+        widget.say("hello")
+        ticket = ticket_of([{"text": widget.say("I'd like to talk to a human please")}])
+
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
+        page.get_by_label("Username").fill("tia")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        row = page.locator(f'#queue tr[data-ticket="{ticket}"]')
+        row.get_by_role("button", name=f"Claim ticket {ticket}").click()
+        row.get_by_role("button", name=f"Open the conversation of ticket {ticket}").click()
+        expect(page.locator("#transcript")).to_contain_text("talk to a human", timeout=15_000)
+
+        widget.listen()
+        page.get_by_role("button", name="Take over from the bot").click()
+        assert "I'm tia from the" in widget.heard() or "from the" in widget.heard()
+        # while the agent has it, the bot stays quiet — no "trouble" message either
+        widget.say("it's about a parcel that never came", expect_reply=False)
+        expect(page.locator("#transcript")).to_contain_text("never came", timeout=15_000)
+        time.sleep(3)
+        assert widget.replies == []
+
+        widget.listen()
+        page.get_by_label("Your reply to the customer").fill(
+            "I'm sorry about that — I've sent a replacement today.")
+        page.get_by_role("button", name="Send").click()
+        assert "sent a replacement today" in widget.heard()
+        page.screenshot(path=str(stack.settings.data_dir / "console-conversation.png"),
+                        full_page=True)
+
+        widget.listen()
+        page.get_by_role("button", name="Hand back to the bot").click()
+        assert "back with" in widget.heard()
+        expect(page.locator(f'#queue tr[data-ticket="{ticket}"]')).to_have_count(0,
+                                                                                timeout=15_000)
+        # the bot answers again, with the conversation's context
+        assert "refund" in widget.say("how long do refunds take?").lower()
+        context.close()
+    finally:
+        widget.client.disconnect()

@@ -4,14 +4,12 @@ are (an order number with its e-mail address) on both, with consent, the profile
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
 
 import httpx
 import pytest
 
 from shopdesk.stack import Stack
-from tests.e2e.conftest import SITE, Platforms
+from tests.e2e.conftest import Platforms, Widget
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -32,41 +30,6 @@ def an_order_not_janes(stack: Stack) -> tuple[str, str]:
             "on c.id = o.customer_id where c.email != 'jane.doe@example.com' "
             "order by o.number limit 1").fetchone()
     return str(number), str(email)
-
-
-class Widget:
-    """The website widget's side of the conversation: Rasa's socket.io protocol."""
-
-    def __init__(self, stack: Stack, session: str) -> None:
-        import socketio
-
-        self.session = session
-        self.replies: list[dict] = []
-        self.answered = threading.Event()
-        confirmed = threading.Event()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("session_confirm", lambda _: confirmed.set())
-
-        def on_reply(message: dict) -> None:
-            self.replies.append(message)
-            self.answered.set()
-
-        self.client.on("bot_uttered", on_reply)
-        self.client.connect(f"http://127.0.0.1:{stack.settings.rasa_port}",
-                            transports=["polling", "websocket"], headers={"Origin": SITE}, wait_timeout=30)
-        self.client.emit("session_request", {"session_id": session})
-        assert confirmed.wait(30)
-
-    def say(self, text: str) -> str:
-        self.replies.clear()
-        self.answered.clear()
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session})
-        assert self.answered.wait(60)
-        count = -1
-        while count != len(self.replies):  # replies may come as several messages
-            count = len(self.replies)
-            time.sleep(1.5)
-        return "\n".join(str(r.get("text") or "") for r in self.replies)
 
 
 def test_the_same_person_on_the_widget_and_on_telegram_becomes_one_customer(

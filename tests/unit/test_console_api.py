@@ -61,6 +61,9 @@ def test_every_route_enforces_its_role_and_csrf(app, method: str, path: str,  # 
                                                 role: Role) -> None:
     url = concrete(path)
     assert TestClient(app).request(method, url).status_code == 401  # not signed in
+    if "{ticket}/" in path and not path.endswith(("/claim", "/release")):
+        holder, csrf = signed_in(app, "agent")  # these need the conversation claimed first
+        holder.post("/console/api/queue/H000001/claim", headers={"X-CSRF-Token": csrf})
     for other in ROLES:
         client, csrf = signed_in(app, other.value)
         headers = {"X-CSRF-Token": csrf}
@@ -73,6 +76,7 @@ def test_every_route_enforces_its_role_and_csrf(app, method: str, path: str,  # 
             assert r.status_code not in {401, 403}, (other, r.status_code, r.text)
         else:
             assert r.status_code == 403, (other, r.status_code)
+            assert r.json()["error"] == "Your role does not allow this."
         client.close()
 
 
@@ -131,6 +135,25 @@ def test_the_queue_and_one_claim_per_ticket_even_at_once(app) -> None:  # type: 
     audit = sup.get("/console/api/audit").json()["audit"]
     actions = [(e["username"], e["action"], e["target"]) for e in audit]
     assert ("agent", "claim", "H000001") in actions and ("supervisor", "release", "H000001") in actions
+
+
+def test_only_the_claiming_agent_or_a_supervisor_works_a_conversation(app) -> None:  # type: ignore[no-untyped-def]
+    ann, ann_csrf = signed_in(app, "agent")
+    bob, bob_csrf = signed_in(app, "agent2")
+    assert ann.get("/console/api/queue/H000001/conversation").json()["error"] == \
+        "Claim the conversation first."
+    ann.post("/console/api/queue/H000001/claim", headers={"X-CSRF-Token": ann_csrf})
+    for path in ("conversation", "takeover", "message", "handback"):
+        method = "GET" if path == "conversation" else "POST"
+        r = bob.request(method, f"/console/api/queue/H000001/{path}",
+                        headers={"X-CSRF-Token": bob_csrf}, json={"text": "hi"})
+        assert r.status_code == 403, path
+    # Rasa is not running here: the agent is told, nothing breaks
+    r = ann.post("/console/api/queue/H000001/takeover", headers={"X-CSRF-Token": ann_csrf})
+    assert r.status_code == 503
+    empty = ann.post("/console/api/queue/H000001/message", headers={"X-CSRF-Token": ann_csrf},
+                     json={"text": "   "})
+    assert empty.status_code == 400
 
 
 def test_admins_manage_staff_and_a_disabled_agent_is_signed_out(app) -> None:  # type: ignore[no-untyped-def]

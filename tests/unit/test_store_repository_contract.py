@@ -80,6 +80,10 @@ class StoreRepositoryContract:
         for ticket in (later, earlier, done):
             repo.add_handoff(ticket)
         assert [t.ticket for t in repo.open_handoffs()] == ["H000002", "H000003"]
+        assert repo.set_handoff_status("H000002", "closed").status == "closed"
+        assert [t.ticket for t in repo.open_handoffs()] == ["H000003"]
+        with pytest.raises(NotFoundError):
+            repo.set_handoff_status("H999999", "closed")
 
     def test_photos_round_trip_and_link_to_one_case(self, repo: StoreRepository) -> None:
         first = repo.add_photo(Photo("P1", "web-2", "image/jpeg", b"\xff\xd8jpeg", 40, 30, NOW))
