@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from console.queue import CHANNELS
+
 
 def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
     lines: list[dict[str, Any]] = []
@@ -35,8 +37,9 @@ def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
             lines.append({"from": "customer" if kind == "user" else ("agent" if agent else "bot"),
                           "agent": agent, "text": text[:4000], "at": _at(event.get("timestamp")),
                           "mood": None})
+    channel = str(tracker.get("latest_input_channel") or "")
     return {"paused": paused, "mood": mood, "lines": lines[-limit:],
-            "channel": tracker.get("latest_input_channel")}
+            "channel": CHANNELS.get(channel, channel or "unknown")}
 
 
 def _at(timestamp: Any) -> str | None:

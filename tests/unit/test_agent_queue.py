@@ -62,3 +62,24 @@ def test_the_queue_puts_the_upset_customer_first_and_shows_why() -> None:
     assert angry.spent.startswith("£") and angry.spent != "£0.00"  # the demo customer's orders
     assert lost.mood is None and lost.channel == "unknown" and lost.waiting_minutes == 20
     assert calm.claimed_by == "ann" and calm.topic == "questions" and calm.channel == "website"
+
+
+def test_the_transcript_shows_who_said_what_and_whether_a_person_has_it() -> None:
+    from console.conversation import transcript
+
+    events = [
+        {"event": "user", "text": "where is my parcel", "timestamp": 1_900_000_000.0},
+        {"event": "slot", "name": "mood", "value": -0.4},
+        {"event": "bot", "text": "It's on its way.", "timestamp": 1_900_000_001.0},
+        {"event": "user", "text": "/consent_grant"},                       # a button: not shown
+        {"event": "user", "text": "/share_photo", "metadata": {"photo": "P0123456789ABCDEF"}},
+        {"event": "pause"},
+        {"event": "bot", "text": "Hi, I'm Ann.", "metadata": {"agent": "Ann"}},
+    ]
+    got = transcript({"events": events, "latest_input_channel": "twilio"})
+    assert got["paused"] and got["channel"] == "WhatsApp" and got["mood"] == -0.4
+    assert [(line["from"], line["text"]) for line in got["lines"]] == [
+        ("customer", "where is my parcel"), ("bot", "It's on its way."),
+        ("customer", "[photo P0123456789ABCDEF]"), ("agent", "Hi, I'm Ann.")]
+    assert got["lines"][0]["mood"] == -0.4 and got["lines"][0]["at"].startswith("2030-03-17")
+    assert not transcript({"events": [*events, {"event": "resume"}]})["paused"]
