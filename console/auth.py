@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from shopdesk.errors import InvalidRequestError
 
 
 def admin_refusal(request: Request, token: str) -> Response | None:
@@ -16,3 +20,17 @@ def admin_refusal(request: Request, token: str) -> Response | None:
             not hmac.compare_digest(given.strip().encode(), token.encode()):
         return JSONResponse({"error": "unauthorised"}, status_code=401)
     return None
+
+
+async def json_body(request: Request, empty: Any = None, limit: int = 10_000) -> Any:
+    """The request's JSON body (``empty`` when there is none); InvalidRequestError when it is
+    too large or not JSON."""
+    raw = await request.body()
+    if len(raw) > limit:
+        raise InvalidRequestError("The request body is too large.")
+    if not raw:
+        return empty
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise InvalidRequestError("The body is not valid JSON.") from None

@@ -19,7 +19,6 @@ with it in the body, never in a URL.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce.service import StoreService
-from console.auth import admin_refusal
+from console.auth import admin_refusal, json_body
 from shopdesk.errors import InvalidRequestError, StoreUnavailableError
 from shopdesk.settings import Settings
 
@@ -117,8 +116,8 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
         if refused is not None:
             return refused
         try:
-            body = json.loads(await request.body() or b"null")
-        except ValueError:
+            body = await json_body(request)
+        except InvalidRequestError:
             body = None
         conversation = body.get("conversation") if isinstance(body, dict) else None
         if not isinstance(conversation, str) or not 0 < len(conversation) <= 200:

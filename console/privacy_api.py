@@ -12,7 +12,6 @@ identity looked up) travels in the request body, never in a URL.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from console.auth import admin_refusal
+from console.auth import admin_refusal, json_body
 from profiles.privacy import erase, export
 from profiles.store import SqlProfileStore
 from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
@@ -47,13 +46,7 @@ def privacy_routes(settings: Settings, store_factory: Callable[[], SqlProfileSto
             try:
                 request.state.body = None
                 if request.method == "POST":
-                    raw = await request.body()
-                    if len(raw) > 10_000:
-                        raise InvalidRequestError("request body too large")
-                    try:
-                        request.state.body = json.loads(raw or b"null")
-                    except ValueError:
-                        raise InvalidRequestError("the body is not valid JSON") from None
+                    request.state.body = await json_body(request)
                 return await asyncio.to_thread(handler, request, get_store())
             except NotFoundError as e:
                 return JSONResponse({"error": str(e)}, status_code=404)

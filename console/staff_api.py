@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -35,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce.service import StoreService
+from console.auth import json_body
 from console.conversation import transcript
 from console.queue import queue_rows
 from console.rasa_client import RasaClient
@@ -100,13 +100,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
     rasa = RasaClient(settings, clock)
 
     async def body_of(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > 10_000:
-            raise InvalidRequestError("The request body is too large.")
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            raise InvalidRequestError("The body must be JSON.") from None
+        body = await json_body(request, empty={})
         if not isinstance(body, dict):
             raise InvalidRequestError("The body must be a JSON object.")
         return body
