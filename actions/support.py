@@ -27,6 +27,7 @@ from sentiment.mood import Tone
 from sentiment.ranking import topic_of
 from sentiment.tone import HUMAN_BUTTON, acknowledgement, offer_line, shape
 from shopdesk.redact import redact
+from shopdesk.support_hours import when
 
 _CATEGORY_WORDS = {
     "jacket": "jackets", "coat": "jackets", "parka": "jackets", "fleece": "fleece",
@@ -322,6 +323,22 @@ class ActionHandoff(ServiceAction):
     def name(self) -> str:
         return "action_handoff"
 
+    def _when_someone_comes(self, ticket: str) -> str:
+        """The customer's place in the queue now, or when the team is next in (by the one
+        clock and the configured hours and holidays)."""
+        hours = self.services.settings.support_hours
+        now = self.services.clock()
+        waiting = [t.ticket for t in self.services.store.waiting_handoffs()]
+        place = waiting.index(ticket) + 1 if ticket in waiting else len(waiting) or 1
+        if hours.is_open(now):
+            ahead = ("You're next" if place == 1 else
+                     f"You're number {place} in the queue")
+            return f"{ahead}; a person will join here as soon as they're free."
+        opening = hours.next_open(now)
+        back = f" They'll reply {when(opening, now, hours.zone)}." if opening else ""
+        return (f"Our team is offline right now (we're here {hours.describe()}).{back} "
+                "This conversation stays open until then.")
+
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
         store = self.services.store
@@ -355,8 +372,7 @@ class ActionHandoff(ServiceAction):
                     "If you'd like a reply by e-mail instead, just type your e-mail address.")
         dispatcher.utter_message(
             text=f"I've asked a member of our support team to take over (ticket {ticket.ticket}). "
-            "They can see this conversation, so you won't need to repeat yourself. Our team is "
-            "online Monday to Friday 8:00–18:00 and Saturday 9:00–13:00 UK time, and usually "
-            f"replies within 10 minutes in those hours. {reply_to}"
+            "They can see this conversation, so you won't need to repeat yourself. "
+            f"{self._when_someone_comes(ticket.ticket)} {reply_to}"
         )
         return [SlotSet("handoff_ticket", ticket.ticket), SlotSet("failed_attempts", 0.0)]

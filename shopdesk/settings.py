@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from shopdesk.errors import ConfigError
 from shopdesk.platform_settings import PlatformConfig, read_platforms
+from shopdesk.support_hours import SupportHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PREFIX = "SHOPDESK_"
@@ -117,6 +118,8 @@ class Settings:
     admin_token: Secret = field(default_factory=lambda: Secret(""))
     profiles: bool = True
     retention_days: int = 365
+    # when the support team is there to take over (shopdesk.support_hours)
+    support_hours: SupportHours = field(default_factory=SupportHours)
     # the agent console's staff sessions
     staff_session_hours: float = 10.0
     staff_idle_minutes: float = 30.0
@@ -258,6 +261,9 @@ class Settings:
             profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             alert_webhook_url=Secret(alert_webhook),
+            support_hours=SupportHours.from_config(
+                get("SUPPORT_HOURS", "mon-fri 08:00-18:00; sat 09:00-13:00"),
+                get("SUPPORT_TIMEZONE", "Europe/London"), get("SUPPORT_HOLIDAYS", "")),
             staff_session_hours=get_float("STAFF_SESSION_HOURS", 10.0, 0.1, 24 * 30),
             staff_idle_minutes=get_float("STAFF_IDLE_MINUTES", 30.0, 1.0, 24 * 60),
             staff_logins_per_minute=get_int("STAFF_LOGINS_PER_MINUTE", 10, 1, 1000),
