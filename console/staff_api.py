@@ -14,7 +14,11 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     POST /console/api/queue/{ticket}/message {"text"} → to the customer, on their channel
     POST /console/api/queue/{ticket}/handback  → the bot resumes with the conversation's context;
          the ticket closes
-    (conversation, takeover, message and handback: the agent who claimed it, or a supervisor)
+    GET  /console/api/queue/{ticket}/suggestions → replies from the historical Q&A ranked with
+         the customer's mood (console.assist)
+    (conversation, takeover, message, handback, suggestions: the agent who claimed it, or a
+    supervisor)
+    GET  /console/api/canned  → the canned responses with their shortcuts
     GET  /console/api/audit   → the newest audit entries (supervisors)
     GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
     POST /console/api/staff/{username}/disable | enable      (admins)
@@ -34,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce.service import StoreService
+from console.assist import Assistant
 from console.auth import json_body
 from console.conversation import transcript
 from console.queue import queue_rows
@@ -66,6 +71,8 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("POST", "/console/api/queue/{ticket}/takeover", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/message", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
+    ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
+    ("GET", "/console/api/canned", Role.AGENT),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
     ("GET", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff", Role.ADMIN),
@@ -273,6 +280,32 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         auth().audit(signed_in, "handback", ticket)
         return JSONResponse({"ticket": ticket, "paused": False})
 
+    def assistant() -> Assistant:
+        if "assistant" not in made:
+            made["assistant"] = Assistant(settings)
+        return made["assistant"]
+
+    def suggestions(request: Request, signed_in: SignedIn) -> Response:
+        _, sender = held_ticket(request, signed_in)
+        tracker = rasa.tracker(sender)
+        if tracker is None:
+            return JSONResponse({"error": "The conversation cannot be read right now."},
+                                status_code=503)
+        seen = transcript(tracker)
+        said = [line["text"] for line in seen["lines"] if line["from"] == "customer"]
+        found = assistant().suggest(said, seen["mood"])
+        return JSONResponse({"mood": seen["mood"], "suggestions": [s.to_json() for s in found]})
+
+    def canned(_: Request, signed_in: SignedIn) -> Response:
+        fill = {"{name}": signed_in.account.name, "{store}": settings.store_name}
+        items = []
+        for item in assistant().canned:
+            text = item["text"]
+            for key, value in fill.items():
+                text = text.replace(key, value)
+            items.append({"shortcut": item["shortcut"], "text": text})
+        return JSONResponse({"canned": items})
+
     def audit_log(request: Request, signed_in: SignedIn) -> Response:
         entries = auth().store.audit_log(limit=200)
         auth().audit(signed_in, "read_audit")
@@ -317,6 +350,8 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("POST", "/console/api/queue/{ticket}/takeover"): takeover,
         ("POST", "/console/api/queue/{ticket}/message"): message,
         ("POST", "/console/api/queue/{ticket}/handback"): handback,
+        ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
+        ("GET", "/console/api/canned"): canned,
         ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,
         ("POST", "/console/api/staff"): staff_add,
         ("POST", "/console/api/staff/{username}/{change}"): staff_change,

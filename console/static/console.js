@@ -7,6 +7,8 @@
   var timer = null;
   var openTicket = null;
   var conversationTimer = null;
+  var canned = [];
+  var suggestedFor = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function status(text, isError) {
@@ -152,14 +154,64 @@
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
+  function renderSuggestions(d) {
+    var box = $("suggestions");
+    box.textContent = "";
+    (d.suggestions || []).forEach(function (s) {
+      var div = document.createElement("div");
+      div.className = "suggestion";
+      var q = document.createElement("div");
+      q.className = "q";
+      q.textContent = s.question + (s.remedy ? " · remedy" : "");
+      var a = document.createElement("div");
+      a.className = "a";
+      a.textContent = s.answer;
+      var use = document.createElement("button");
+      use.type = "button";
+      use.textContent = "Use";
+      use.setAttribute("aria-label", "Use the suggested reply: " + s.question);
+      use.addEventListener("click", function () {
+        $("reply-text").value = s.answer;
+        $("reply-text").focus();
+      });
+      div.appendChild(q);
+      div.appendChild(a);
+      div.appendChild(use);
+      box.appendChild(div);
+    });
+  }
+
+  function loadSuggestions(lastCustomerLine) {
+    if (!openTicket || suggestedFor === lastCustomerLine) return;
+    suggestedFor = lastCustomerLine;
+    api("GET", "/console/api/queue/" + openTicket + "/suggestions").then(renderSuggestions)
+      .catch(function () { $("suggestions").textContent = ""; });
+  }
+
+  function expandCanned() {
+    var box = $("reply-text");
+    var match = /(^|\s)(\/[a-z0-9_-]+)$/i.exec(box.value);
+    if (!match) return false;
+    var found = canned.filter(function (c) { return c.shortcut === match[2]; })[0];
+    if (!found) return false;
+    box.value = box.value.slice(0, box.value.length - match[2].length) + found.text;
+    return true;
+  }
+
   function loadConversation() {
     if (!openTicket) return;
-    api("GET", "/console/api/queue/" + openTicket + "/conversation").then(renderConversation)
+    api("GET", "/console/api/queue/" + openTicket + "/conversation").then(function (d) {
+      renderConversation(d);
+      var said = d.lines.filter(function (l) { return l.from === "customer"; });
+      if (d.paused && said.length) loadSuggestions(said[said.length - 1].text + said.length);
+    })
       .catch(function (e) { status(e.message, true); });
   }
 
   function openConversation(ticket) {
     openTicket = ticket;
+    suggestedFor = null;
+    $("suggestions").textContent = "";
     $("conversation").hidden = false;
     loadConversation();
     clearInterval(conversationTimer);
@@ -194,7 +246,11 @@
     act("message", { text: text }, function () { $("reply-text").value = ""; });
   });
   $("reply-text").addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("reply").requestSubmit(); }
+    if ((e.key === " " || e.key === "Tab") && expandCanned()) { e.preventDefault(); return; }
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      if (!expandCanned()) $("reply").requestSubmit();
+    }
   });
 
   function refresh() {
@@ -217,6 +273,11 @@
     refresh();
     clearInterval(timer);
     timer = setInterval(refresh, 5000);
+    api("GET", "/console/api/canned").then(function (d) {
+      canned = d.canned || [];
+      $("canned-hint").textContent = canned.length ? "Shortcuts: " +
+        canned.map(function (c) { return c.shortcut; }).join(" ") + " (then space, Tab or Enter)" : "";
+    }).catch(function () {});
   }
 
   function signedOut() {

@@ -4,6 +4,7 @@ agent cannot take it; a supervisor sees it in the audit log."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -27,8 +28,6 @@ def add_staff(stack: Stack, username: str, role: str) -> None:
 
 
 def ticket_of(messages: list[dict]) -> str:
-    import re
-
     text = " ".join(m.get("text") or "" for m in messages)
     found = re.search(r"\b(H\d{6})\b", text)
     assert found, text
@@ -110,9 +109,18 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         time.sleep(3)
         assert widget.replies == []
 
+        # agent assist: suggestions from the Q&A for what the customer said, one click inserts
+        use = page.locator("#suggestions button").first
+        expect(use).to_be_visible(timeout=15_000)
+        use.click()
+        assert page.get_by_label("Your reply to the customer").input_value().strip()
+        # a canned response's shortcut expands, the agent edits and sends
+        box = page.get_by_label("Your reply to the customer")
+        box.fill("")
+        box.type("/sorry ")
+        expect(box).to_have_value(re.compile(r"^I'm really sorry about this"))
+        box.fill("I'm sorry about that — I've sent a replacement today.")
         widget.listen()
-        page.get_by_label("Your reply to the customer").fill(
-            "I'm sorry about that — I've sent a replacement today.")
         page.get_by_role("button", name="Send").click()
         assert "sent a replacement today" in widget.heard()
         page.screenshot(path=str(stack.settings.data_dir / "console-conversation.png"),
