@@ -27,6 +27,7 @@ from console.staff_api import staff_routes
 from console.staff_auth import StaffAuth
 from console.staff_sql import SqlStaffStore
 from profiles.service import CONSENT_TEXT
+from sentiment.alert_store import SqlAlertStore
 from shopdesk.clock import Clock, system_clock
 from shopdesk.composition import build_store
 from shopdesk.database import make_engine
@@ -128,6 +129,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         return StaffAuth(staff, clock, settings.staff_session_hours, settings.staff_idle_minutes,
                          settings.staff_logins_per_minute)
 
+    def alert_store() -> SqlAlertStore:
+        alerts = SqlAlertStore(make_engine(settings.database_url))
+        alerts.create_schema()
+        return alerts
+
     async def console_page(_: Request) -> Response:
         return FileResponse(STATIC / "console.html", headers={
             **security_headers, "Cache-Control": "no-store",
@@ -137,7 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app = Starlette(routes=[
         *privacy_routes(settings, open_store),
-        *staff_routes(settings, staff_auth, store_service, clock),
+        *staff_routes(settings, staff_auth, store_service, clock, alert_store),
         Route("/console", console_page),
         *photo_routes(settings, store_service, cross_origin),
         Route("/", index),

@@ -19,6 +19,7 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     (conversation, takeover, message, handback, suggestions: the agent who claimed it, or a
     supervisor)
     GET  /console/api/canned  → the canned responses with their shortcuts
+    GET  /console/api/alerts  → sentiment spike alerts, open ones first (sentiment.alerts)
     GET  /console/api/audit   → the newest audit entries (supervisors)
     GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
     POST /console/api/staff/{username}/disable | enable      (admins)
@@ -45,6 +46,7 @@ from console.queue import queue_rows
 from console.rasa_client import RasaClient
 from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
 from console.staff_store import Role
+from sentiment.alert_store import AlertStore
 from shopdesk.clock import Clock
 from shopdesk.errors import (
     ConflictError,
@@ -73,6 +75,7 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
     ("GET", "/console/api/canned", Role.AGENT),
+    ("GET", "/console/api/alerts", Role.AGENT),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
     ("GET", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff", Role.ADMIN),
@@ -90,7 +93,8 @@ def user_json(signed_in: SignedIn) -> dict[str, str]:
 
 
 def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
-                 store_factory: Callable[[], StoreService], clock: Clock) -> list[Route]:
+                 store_factory: Callable[[], StoreService], clock: Clock,
+                 alerts_factory: Callable[[], AlertStore] | None = None) -> list[Route]:
     secure = settings.web_public_url.startswith("https://")
     made: dict[str, Any] = {}
 
@@ -306,6 +310,13 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
             items.append({"shortcut": item["shortcut"], "text": text})
         return JSONResponse({"canned": items})
 
+    def alerts(_: Request, signed_in: SignedIn) -> Response:
+        if alerts_factory is None:
+            return JSONResponse({"alerts": []})
+        if "alerts" not in made:
+            made["alerts"] = alerts_factory()
+        return JSONResponse({"alerts": [a.to_json() for a in made["alerts"].alerts(limit=20)]})
+
     def audit_log(request: Request, signed_in: SignedIn) -> Response:
         entries = auth().store.audit_log(limit=200)
         auth().audit(signed_in, "read_audit")
@@ -352,6 +363,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("POST", "/console/api/queue/{ticket}/handback"): handback,
         ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
         ("GET", "/console/api/canned"): canned,
+        ("GET", "/console/api/alerts"): alerts,
         ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,
         ("POST", "/console/api/staff"): staff_add,
         ("POST", "/console/api/staff/{username}/{change}"): staff_change,

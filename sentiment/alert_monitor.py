@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import httpx
 
+from sentiment.alert_store import AlertStore
 from sentiment.alerts import AlertEvent, AlertSettings, ScoredMessage, SpikeDetector
 from shopdesk.clock import Clock
 
@@ -64,10 +65,12 @@ class AlertMonitor:
     """Thread-safe front of the detector for the action server; keeps the recent alerts."""
 
     def __init__(self, clock: Clock, settings: AlertSettings | None = None,
-                 notify: Callable[[AlertEvent], None] | None = None, keep: int = 200) -> None:
+                 notify: Callable[[AlertEvent], None] | None = None, keep: int = 200,
+                 store: AlertStore | None = None) -> None:
         self._clock = clock
         self._detector = SpikeDetector(settings)
         self._notify = notify
+        self._store = store
         self._lock = threading.Lock()
         self.recent: deque[AlertEvent] = deque(maxlen=keep)
 
@@ -84,6 +87,11 @@ class AlertMonitor:
             self.recent.extend(events)
         for event in events:
             logger.warning("sentiment alert %s: %s", event.kind, event.message())
+            if self._store is not None:
+                try:
+                    self._store.record(event)  # for the agent console
+                except Exception:
+                    logger.exception("could not keep an alert for the console")
             if self._notify is not None:
                 try:
                     self._notify(event)

@@ -51,6 +51,19 @@ def build_store(settings: Settings, clock: Clock) -> StoreService:
     return StoreService(SqlStoreRepository(engine), clock)
 
 
+def build_alerts(settings: Settings, clock: Clock) -> AlertMonitor:
+    """The spike alerts: kept in the database for the console, posted to the webhook."""
+    from sentiment.alert_monitor import WebhookNotifier
+    from sentiment.alert_store import SqlAlertStore
+    from shopdesk.database import make_engine
+
+    store = SqlAlertStore(make_engine(settings.database_url))
+    store.create_schema()
+    webhook = settings.alert_webhook_url.reveal()
+    return AlertMonitor(clock, notify=WebhookNotifier(webhook, settings.store_name)
+                        if webhook else None, store=store)
+
+
 def build_services(settings: Settings, repository: StoreRepository | None = None,
                    clock: Clock = system_clock) -> Services:
     """Build the real services (SQL store, corpus retriever) for the given settings.
@@ -59,11 +72,7 @@ def build_services(settings: Settings, repository: StoreRepository | None = None
     """
     store = build_store(settings, clock) if repository is None else StoreService(repository, clock)
     qa = build_answerer(settings)
-    from sentiment.alert_monitor import WebhookNotifier
-
-    webhook = settings.alert_webhook_url.reveal()
-    alerts = AlertMonitor(clock, notify=WebhookNotifier(webhook, settings.store_name)
-                          if webhook else None)
+    alerts = build_alerts(settings, clock)
     return Services(settings=settings, store=store, qa=qa, clock=clock, alerts=alerts,
                     sentiment=build_sentiment(settings, qa),
                     profiles=build_profiles(settings, clock, qa))

@@ -253,7 +253,23 @@
     }
   });
 
+  function renderAlerts(list) {
+    var box = $("alerts");
+    box.textContent = "";
+    var shown = list.filter(function (a) { return !a.closed_at; }).concat(
+      list.filter(function (a) { return a.closed_at; }).slice(0, 2));
+    box.hidden = shown.length === 0;
+    shown.forEach(function (a) {
+      var div = document.createElement("div");
+      div.className = "alert" + (a.closed_at ? " closed" : "");
+      div.textContent = (a.closed_at ? "Resolved: " : "Alert: ") + a.message +
+        " (since " + new Date(a.opened_at).toLocaleTimeString() + ")";
+      box.appendChild(div);
+    });
+  }
+
   function refresh() {
+    api("GET", "/console/api/alerts").then(function (d) { renderAlerts(d.alerts); }).catch(function () {});
     api("GET", "/console/api/queue").then(function (d) { renderQueue(d.queue); })
       .catch(function (e) { if (e.status !== 401) status(e.message, true); });
     if (user && user.role !== "agent") {

@@ -171,3 +171,16 @@ def test_admins_manage_staff_and_a_disabled_agent_is_signed_out(app) -> None:  #
     assert carl.get("/console/api/queue").status_code == 401
     assert admin.post("/console/api/staff/admin/disable",
                       headers={"X-CSRF-Token": csrf}).status_code == 400  # not yourself
+
+
+def test_agents_see_the_sentiment_alerts(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sentiment.alert_store import SqlAlertStore
+    from sentiment.alerts import AlertEvent
+
+    alerts = SqlAlertStore(make_engine(f"sqlite:///{tmp_path / 'shopdesk.db'}"))
+    alerts.create_schema()
+    alerts.record(AlertEvent("opened", "product:PC-3001", NOW, 0.75, 0.12, 24))
+    ann, _ = signed_in(app, "agent")
+    (shown,) = ann.get("/console/api/alerts").json()["alerts"]
+    assert shown["kind"] == "product" and shown["name"] == "PC-3001"
+    assert shown["closed_at"] is None and "75%" in shown["message"]
