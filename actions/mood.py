@@ -11,6 +11,7 @@ If this action fails, Rasa keeps the previous slots and the conversation goes on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -44,6 +45,12 @@ class ActionTrackMood(UsesServices, Action):
         text = latest_text(tracker)
         if not text.strip() or text.startswith("/"):
             return []  # a button or an intent payload says nothing about feelings
+        rating = tracker.get_slot("csat_comment_for")
+        comment: list[EventType] = []
+        if rating:  # the words after a rating are its comment (actions.rating)
+            with contextlib.suppress(ValueError, TypeError):
+                self.services.store.comment_rating(int(rating), text)
+            comment = [SlotSet("csat_comment_for", None)]
         earlier = customer_texts(tracker)[:-1]
         turn = self.services.sentiment.observe(text, earlier, tracker.get_slot("mood_state"))
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
@@ -56,7 +63,7 @@ class ActionTrackMood(UsesServices, Action):
         if turn.state.escalate:
             logger.info("conversation %s: offering a person unprompted (%s)",
                         tracker.sender_id[:8], "; ".join(turn.state.reasons))
-        return [SlotSet("sentiment", turn.record()),
+        return [*comment, SlotSet("sentiment", turn.record()),
                 SlotSet("mood", round(turn.state.mood, 4)),
                 SlotSet("tone", str(turn.state.tone)),
                 SlotSet("mood_state", turn.state.to_slot())]

@@ -14,6 +14,7 @@ from commerce.records import (
     OrderStatus,
     Photo,
     Product,
+    Rating,
     ReturnRequest,
 )
 from shopdesk.errors import NotFoundError
@@ -30,6 +31,7 @@ class InMemoryStoreRepository:
         self._handoffs: list[HandoffTicket] = []
         self._feedback: list[FeedbackEntry] = []
         self._photos: dict[str, Photo] = {}
+        self._ratings: list[Rating] = []
 
     def get_order(self, number: str) -> Order | None:
         with self._lock:
@@ -86,6 +88,11 @@ class InMemoryStoreRepository:
                     return self._handoffs[i]
         raise NotFoundError(f"no handoff ticket {ticket}")
 
+    def handoffs_since(self, since: datetime) -> list[HandoffTicket]:
+        with self._lock:
+            found = [t for t in self._handoffs if t.created_at >= since]
+        return sorted(found, key=lambda t: (t.created_at, t.ticket))
+
     def open_handoffs(self) -> list[HandoffTicket]:
         with self._lock:
             found = [t for t in self._handoffs if t.status == "queued"]
@@ -128,3 +135,19 @@ class InMemoryStoreRepository:
             for photo in loose:
                 self._photos[photo.id] = dataclasses.replace(photo, case_ref=case_ref)
         return len(loose)
+
+    def add_rating(self, rating: Rating) -> Rating:
+        with self._lock:
+            stored = dataclasses.replace(rating, id=len(self._ratings) + 1)
+            self._ratings.append(stored)
+        return stored
+
+    def set_rating_comment(self, rating_id: int, comment: str) -> None:
+        with self._lock:
+            for i, r in enumerate(self._ratings):
+                if r.id == rating_id:
+                    self._ratings[i] = dataclasses.replace(r, comment=comment)
+
+    def ratings(self, since: datetime | None = None) -> list[Rating]:
+        with self._lock:
+            return [r for r in self._ratings if since is None or r.created_at >= since]

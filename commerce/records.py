@@ -111,6 +111,19 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Rating:
+    """A customer's 1-5 rating of a conversation (CSAT), with who served them and the topic."""
+
+    id: int
+    sender_id: str
+    score: int
+    created_at: datetime
+    agent: str = ""          # the person who took over, "" when the bot served alone
+    topic: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class FeedbackEntry:
     id: int
     sender_id: str

@@ -12,6 +12,7 @@ from commerce.records import (
     OrderStatus,
     Photo,
     Product,
+    Rating,
     ReturnRequest,
 )
 
@@ -45,6 +46,10 @@ class StoreRepository(Protocol):
         """Raises NotFoundError for an unknown ticket."""
         ...
 
+    def handoffs_since(self, since: datetime) -> list[HandoffTicket]:
+        """Every ticket created at or after ``since``, whatever its status, oldest first."""
+        ...
+
     def open_handoffs(self) -> list[HandoffTicket]:
         """Every ticket still waiting for a person (status "queued"), oldest first."""
         ...
@@ -53,6 +58,16 @@ class StoreRepository(Protocol):
                      created_at: datetime) -> FeedbackEntry: ...
 
     def feedback_for_sender(self, sender_id: str) -> list[FeedbackEntry]: ...
+
+    def add_rating(self, rating: Rating) -> Rating:
+        """Stores it with a new id (the ``id`` given is ignored)."""
+        ...
+
+    def set_rating_comment(self, rating_id: int, comment: str) -> None: ...
+
+    def ratings(self, since: datetime | None = None) -> list[Rating]:
+        """Oldest first."""
+        ...
 
     def add_photo(self, photo: Photo) -> Photo: ...
 

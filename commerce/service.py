@@ -6,7 +6,7 @@ import difflib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from commerce.photos import make_inert
 from commerce.records import (
@@ -17,6 +17,7 @@ from commerce.records import (
     OrderStatus,
     Photo,
     Product,
+    Rating,
     ReturnRequest,
 )
 from commerce.repository import StoreRepository
@@ -282,6 +283,10 @@ class StoreService:
         """A person finished with the conversation (handed it back to the bot)."""
         return self._repo.set_handoff_status(ticket, "closed")
 
+    def handoffs_between(self, since: datetime) -> list[HandoffTicket]:
+        """Every ticket since ``since`` (the dashboard's handoff and containment counts)."""
+        return self._repo.handoffs_since(since)
+
     def waiting_handoffs(self) -> list[HandoffTicket]:
         """Every conversation waiting for a person, oldest first (the agents' queue)."""
         return self._repo.open_handoffs()
@@ -295,6 +300,25 @@ class StoreService:
             raise InvalidRequestError(f"unknown feedback kind {kind!r}")
         # feedback feeds analytics: personal data is redacted before it is stored
         return self._repo.add_feedback(sender_id[:200], kind, redact(text[:4000]), self._clock())
+
+    # --- ratings (CSAT) ---------------------------------------------------------------------
+
+    def record_rating(self, sender_id: str, score: int, agent: str = "", topic: str = ""
+                      ) -> Rating:
+        if not isinstance(score, int) or not 1 <= score <= 5:
+            raise InvalidRequestError("a rating is a whole number from 1 to 5")
+        return self._repo.add_rating(Rating(0, sender_id[:200], score, self._clock(),
+                                            agent[:120], topic[:60]))
+
+    def comment_rating(self, rating_id: int, comment: str) -> None:
+        """The customer's words after their rating, redacted like all feedback."""
+        self._repo.set_rating_comment(rating_id, redact(" ".join(comment.split())[:1000]))
+
+    def ratings(self, since: datetime | None = None) -> list[Rating]:
+        return self._repo.ratings(since)
+
+    def rated(self, sender_id: str) -> bool:
+        return any(r.sender_id == sender_id for r in self._repo.ratings())
 
     # --- photos --------------------------------------------------------------------------
 

@@ -109,6 +109,18 @@ class HandoffRow(Base):
     status: Mapped[str] = mapped_column(String(20))
 
 
+class RatingRow(Base):
+    __tablename__ = "support_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    sender_id: Mapped[str] = mapped_column(String(200), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    agent: Mapped[str] = mapped_column(String(120), default="")
+    topic: Mapped[str] = mapped_column(String(60), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
 class PhotoRow(Base):
     __tablename__ = "support_photos"
 

@@ -20,6 +20,7 @@ from commerce.records import (
     PaymentStatus,
     Photo,
     Product,
+    Rating,
     ReturnRequest,
     Shipment,
 )
@@ -31,6 +32,7 @@ from commerce.sql_models import (
     OrderRow,
     PhotoRow,
     ProductRow,
+    RatingRow,
     ReturnRow,
 )
 from shopdesk.clock import aware as _aware  # SQLite drops tzinfo; we store UTC
@@ -260,6 +262,14 @@ class SqlStoreRepository:
 
         return self._run(work)
 
+    def handoffs_since(self, since: datetime) -> list[HandoffTicket]:
+        def work(s: Session) -> list[HandoffTicket]:
+            rows = s.scalars(select(HandoffRow).where(HandoffRow.created_at >= since)
+                             .order_by(HandoffRow.created_at, HandoffRow.ticket))
+            return [_handoff(r) for r in rows]
+
+        return self._run(work)
+
     def open_handoffs(self) -> list[HandoffTicket]:
         def work(s: Session) -> list[HandoffTicket]:
             rows = s.scalars(select(HandoffRow).where(HandoffRow.status == "queued")
@@ -299,6 +309,30 @@ class SqlStoreRepository:
                 )
                 for r in rows
             ]
+
+        return self._run(work)
+
+    def add_rating(self, rating: Rating) -> Rating:
+        def work(s: Session) -> Rating:
+            row = RatingRow(sender_id=rating.sender_id, score=rating.score,
+                            created_at=rating.created_at, agent=rating.agent, topic=rating.topic,
+                            comment=rating.comment)
+            s.add(row)
+            s.flush()
+            return _rating(row)
+
+        return self._run(work)
+
+    def set_rating_comment(self, rating_id: int, comment: str) -> None:
+        self._run(lambda s: s.execute(update(RatingRow).where(RatingRow.id == rating_id)
+                                      .values(comment=comment)))
+
+    def ratings(self, since: datetime | None = None) -> list[Rating]:
+        def work(s: Session) -> list[Rating]:
+            query = select(RatingRow).order_by(RatingRow.created_at, RatingRow.id)
+            if since is not None:
+                query = query.where(RatingRow.created_at >= since)
+            return [_rating(r) for r in s.scalars(query)]
 
         return self._run(work)
 
@@ -342,3 +376,8 @@ def _photo(row: PhotoRow) -> Photo:
                  data=bytes(row.data), width=row.width, height=row.height,
                  created_at=_aware(row.created_at), case_ref=row.case_ref or "")
 
+
+def _rating(row: RatingRow) -> Rating:
+    return Rating(id=row.id, sender_id=row.sender_id, score=row.score,
+                  created_at=_aware(row.created_at), agent=row.agent or "",
+                  topic=row.topic or "", comment=row.comment or "")

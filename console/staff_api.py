@@ -20,6 +20,9 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     supervisor)
     GET  /console/api/canned  → the canned responses with their shortcuts
     GET  /console/api/alerts  → sentiment spike alerts, open ones first (sentiment.alerts)
+    GET  /console/api/dashboard?days=14 → the supervisors' figures per day (console.dashboard)
+    POST /console/api/dashboard/drill {"day", "dimension", "value"} → the conversations behind
+         one point of a sentiment series
     GET  /console/api/audit   → the newest audit entries (supervisors)
     GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
     POST /console/api/staff/{username}/disable | enable      (admins)
@@ -32,6 +35,7 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -42,12 +46,14 @@ from commerce.service import StoreService
 from console.assist import Assistant
 from console.auth import json_body
 from console.conversation import transcript
+from console.dashboard import DIMENSIONS, Turn, dashboard, drill, read_turns
 from console.queue import queue_rows
 from console.rasa_client import RasaClient
 from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
 from console.staff_store import Role
 from sentiment.alert_store import AlertStore
 from shopdesk.clock import Clock
+from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
 from shopdesk.errors import (
     ConflictError,
     InvalidRequestError,
@@ -76,6 +82,8 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
     ("GET", "/console/api/canned", Role.AGENT),
     ("GET", "/console/api/alerts", Role.AGENT),
+    ("GET", "/console/api/dashboard", Role.SUPERVISOR),
+    ("POST", "/console/api/dashboard/drill", Role.SUPERVISOR),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
     ("GET", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff", Role.ADMIN),
@@ -276,6 +284,8 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
             {"event": "bot", "text": f"Thanks for your patience. You're back with "
                                      f"{settings.widget.name}, our assistant — ask me anything "
                                      "else, or for a person again at any time.",
+             "metadata": {"handback": True}},
+            {"event": "bot", "text": ASK_TEXT, "data": {"buttons": RATING_BUTTONS},
              "metadata": {"handback": True}}]
         if not rasa.append(sender, events):
             raise StoreUnavailableError("Rasa did not take the handback")
@@ -316,6 +326,40 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         if "alerts" not in made:
             made["alerts"] = alerts_factory()
         return JSONResponse({"alerts": [a.to_json() for a in made["alerts"].alerts(limit=20)]})
+
+    def turns(days: int) -> list[Turn]:
+        since = datetime.combine(clock().date() - timedelta(days=days - 1), datetime.min.time(),
+                                 UTC)
+        return read_turns(settings.rasa_tracker_db, since)
+
+    def days_of(request: Request) -> int:
+        raw = request.query_params.get("days", "14")
+        if not raw.isdigit() or not 1 <= int(raw) <= 90:
+            raise InvalidRequestError("days must be a whole number from 1 to 90")
+        return int(raw)
+
+    async def dashboard_view(request: Request, signed_in: SignedIn) -> Response:
+        days = days_of(request)
+        figures = await asyncio.to_thread(
+            lambda: dashboard(turns(days), store(), clock().date(), days))
+        auth().audit(signed_in, "read_dashboard")
+        return JSONResponse(figures)
+
+    async def dashboard_drill(request: Request, signed_in: SignedIn) -> Response:
+        body = await body_of(request)
+        try:
+            day = date.fromisoformat(str(body.get("day")))
+        except ValueError:
+            raise InvalidRequestError("day must be a date (YYYY-MM-DD)") from None
+        dimension, value = body.get("dimension"), body.get("value")
+        if dimension not in DIMENSIONS or not isinstance(value, str) or len(value) > 100:
+            raise InvalidRequestError("dimension must be topic, channel or product, with a value")
+        window = max(1, (clock().date() - day).days + 1)
+        if window > 90:
+            raise InvalidRequestError("that day is too long ago")
+        found = await asyncio.to_thread(lambda: drill(turns(window), day, dimension, value))
+        auth().audit(signed_in, "drill_dashboard", f"{dimension}={value[:40]} {day}")
+        return JSONResponse({"conversations": found})
 
     def audit_log(request: Request, signed_in: SignedIn) -> Response:
         entries = auth().store.audit_log(limit=200)
@@ -364,6 +408,8 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
         ("GET", "/console/api/canned"): canned,
         ("GET", "/console/api/alerts"): alerts,
+        ("GET", "/console/api/dashboard"): dashboard_view,
+        ("POST", "/console/api/dashboard/drill"): dashboard_drill,
         ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,
         ("POST", "/console/api/staff"): staff_add,
         ("POST", "/console/api/staff/{username}/{change}"): staff_change,

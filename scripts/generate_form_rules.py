@@ -37,6 +37,7 @@ INTERRUPTIONS: dict[str, str] = {
     "complaint": "action_handle_complaint",
     "non_english": "utter_english_only",
     "share_photo": "action_receive_photo",
+    "rate_service": "action_record_rating",
     "consent_grant": "action_record_consent",
     "consent_deny": "action_record_consent",
 }

@@ -268,6 +268,119 @@
     });
   }
 
+  // ---- the supervisors' dashboard: small SVG charts, every point labelled and clickable ----
+  var COLOURS = ["#1d5c3a", "#b35c00", "#2b59c3", "#a4001d", "#6b3fa0", "#00796b", "#5d6670", "#c2185b"];
+  var dashboardData = null;
+
+  function chart(container, days, series, opts) {
+    var NS = "http://www.w3.org/2000/svg";
+    var W = 640, H = 200, L = 36, B = 22, T = 8;
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", opts.label);
+    var lo = opts.min, hi = opts.max;
+    function x(i) { return L + i * (W - L - 8) / Math.max(1, days.length - 1); }
+    function y(v) { return T + (hi - v) * (H - T - B) / (hi - lo || 1); }
+    [lo, (lo + hi) / 2, hi].forEach(function (v) {
+      var t = document.createElementNS(NS, "text");
+      t.setAttribute("x", 2); t.setAttribute("y", y(v) + 4); t.textContent = String(Math.round(v * 100) / 100);
+      svg.appendChild(t);
+      var g = document.createElementNS(NS, "line");
+      g.setAttribute("x1", L); g.setAttribute("x2", W - 8); g.setAttribute("y1", y(v)); g.setAttribute("y2", y(v));
+      g.setAttribute("stroke", "#e3e6e3");
+      svg.appendChild(g);
+    });
+    days.forEach(function (d, i) {
+      if (i % Math.ceil(days.length / 7) !== 0) return;
+      var t = document.createElementNS(NS, "text");
+      t.setAttribute("x", x(i) - 14); t.setAttribute("y", H - 6); t.textContent = d.slice(5);
+      svg.appendChild(t);
+    });
+    var legend = document.createElement("div");
+    legend.className = "legend";
+    series.forEach(function (s, k) {
+      var colour = COLOURS[k % COLOURS.length];
+      var points = [];
+      s.values.forEach(function (v, i) { if (v != null) points.push(x(i).toFixed(1) + "," + y(v).toFixed(1)); });
+      var line = document.createElementNS(NS, "polyline");
+      line.setAttribute("points", points.join(" "));
+      line.setAttribute("fill", "none"); line.setAttribute("stroke", colour); line.setAttribute("stroke-width", "2");
+      svg.appendChild(line);
+      s.values.forEach(function (v, i) {
+        if (v == null) return;
+        var c = document.createElementNS(NS, "circle");
+        c.setAttribute("cx", x(i)); c.setAttribute("cy", y(v)); c.setAttribute("r", 4);
+        c.setAttribute("fill", colour);
+        var title = document.createElementNS(NS, "title");
+        title.textContent = s.name + ", " + days[i] + ": " + v + (s.counts ? " (" + s.counts[i] + " messages)" : "");
+        c.appendChild(title);
+        if (opts.onPoint) {
+          c.setAttribute("tabindex", "0");
+          c.setAttribute("role", "button");
+          c.setAttribute("aria-label", title.textContent);
+          c.dataset.point = s.name + "|" + days[i];
+          var go = function () { opts.onPoint(s.name, days[i]); };
+          c.addEventListener("click", go);
+          c.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); } });
+        }
+        svg.appendChild(c);
+      });
+      var key = document.createElement("span");
+      key.style.setProperty("--c", colour);
+      key.textContent = s.name;
+      legend.appendChild(key);
+    });
+    var box = $(container);
+    box.textContent = "";
+    box.appendChild(svg);
+    box.appendChild(legend);
+  }
+
+  function renderDashboard() {
+    var d = dashboardData;
+    if (!d) return;
+    var most = Math.max.apply(null, d.conversations.concat(d.handoffs, [1]));
+    chart("chart-volume", d.days, [{ name: "conversations", values: d.conversations },
+                                   { name: "handoffs", values: d.handoffs }],
+          { min: 0, max: most, label: "Conversations and handoffs per day" });
+    chart("chart-containment", d.days, [{ name: "containment", values: d.containment }],
+          { min: 0, max: 1, label: "Share of conversations solved without a person, per day" });
+    chart("chart-csat", d.days, [{ name: "CSAT", values: d.csat, counts: d.ratings }],
+          { min: 1, max: 5, label: "Average rating per day" });
+    var dimension = $("dimension").value;
+    var groups = d.sentiment[dimension] || {};
+    var series = Object.keys(groups).map(function (name) {
+      return { name: name, values: groups[name].map(function (p) { return p.sentiment; }),
+               counts: groups[name].map(function (p) { return p.n; }) };
+    });
+    chart("chart-sentiment", d.days, series, { min: -1, max: 1, label: "Average customer sentiment per day by " + dimension,
+      onPoint: function (value, day) {
+        api("POST", "/console/api/dashboard/drill", { day: day, dimension: dimension, value: value })
+          .then(function (r) {
+            var box = $("drill");
+            box.hidden = false;
+            box.textContent = "";
+            var h = document.createElement("h3");
+            h.textContent = "Conversations about " + value + " on " + day + " (most negative first)";
+            box.appendChild(h);
+            var list = document.createElement("ul");
+            r.conversations.forEach(function (c) {
+              var li = document.createElement("li");
+              li.textContent = c.conversation + " — " + c.messages + " messages, sentiment " + c.sentiment.toFixed(2);
+              list.appendChild(li);
+            });
+            box.appendChild(list);
+          }).catch(function (e) { status(e.message, true); });
+      } });
+  }
+
+  function loadDashboard() {
+    api("GET", "/console/api/dashboard?days=14").then(function (d) { dashboardData = d; renderDashboard(); })
+      .catch(function (e) { if (e.status !== 401) status(e.message, true); });
+  }
+  $("dimension").addEventListener("change", renderDashboard);
+
   function refresh() {
     api("GET", "/console/api/alerts").then(function (d) { renderAlerts(d.alerts); }).catch(function () {});
     api("GET", "/console/api/queue").then(function (d) { renderQueue(d.queue); })
@@ -286,6 +399,8 @@
     $("logout").hidden = false;
     $("queue-section").hidden = false;
     $("audit-section").hidden = user.role === "agent";
+    $("dashboard").hidden = user.role === "agent";
+    if (user.role !== "agent") loadDashboard();
     refresh();
     clearInterval(timer);
     timer = setInterval(refresh, 5000);
@@ -306,6 +421,7 @@
     $("logout").hidden = true;
     $("queue-section").hidden = true;
     $("audit-section").hidden = true;
+    $("dashboard").hidden = true;
   }
 
   $("login").addEventListener("submit", function (e) {

@@ -5,6 +5,7 @@ agent cannot take it; a supervisor sees it in the audit log."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -75,8 +76,29 @@ def test_an_agent_finds_the_angry_customer_first_and_claims_the_conversation(
                          headers={"X-CSRF-Token": csrf})
         assert taken.status_code == 409
         audit = sam.get("/console/api/audit").json()["audit"]
+        # the supervisor's dashboard counts today's conversations, and the angry customer is
+        # behind today's point of their topic
+        figures = sam.get("/console/api/dashboard").json()
+        assert figures["conversations"][-1] >= 2 and figures["handoffs"][-1] >= 2
+        today = figures["days"][-1]
+        behind = [c["conversation"] for topic in figures["sentiment"]["topic"]
+                  for c in sam.post("/console/api/dashboard/drill", headers={"X-CSRF-Token": csrf},
+                                    json={"day": today, "dimension": "topic",
+                                          "value": topic}).json()["conversations"]]
+        assert "e2e-console-angry" in behind
     assert any(e["username"] == "ann" and e["action"] == "claim" and e["target"] == angry_ticket
                for e in audit)
+    supervisor = browser.new_context()
+    board = supervisor.new_page()
+    board.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
+    board.get_by_label("Username").fill("sam")
+    board.get_by_label("Password").fill(PASSWORD)
+    board.get_by_role("button", name="Sign in").click()
+    expect(board.locator("#chart-sentiment circle").first).to_be_visible(timeout=30_000)
+    board.locator("#chart-sentiment circle").first.click()
+    expect(board.locator("#drill li").first).to_be_visible(timeout=15_000)
+    board.screenshot(path=str(stack.settings.data_dir / "console-dashboard.png"), full_page=True)
+    supervisor.close()
     assert not errors
     context.close()
 
@@ -128,7 +150,15 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
 
         widget.listen()
         page.get_by_role("button", name="Hand back to the bot").click()
-        assert "back with" in widget.heard()
+        back = widget.heard()
+        assert "back with" in back and "how did we do" in back  # and the rating question
+        assert "great to hear" in widget.say('/rate_service{"csat_score": "5"}')
+        widget.say("tia sorted it out quickly, thank you")
+        with sqlite3.connect(stack.settings.data_dir / "shopdesk.db") as db:
+            score, agent, comment = db.execute(
+                "select score, agent, comment from support_ratings where sender_id = ?",
+                ("consoletakeover01",)).fetchone()
+        assert (score, agent) == (5, "tia") and comment.startswith("tia sorted it out")
         expect(page.locator(f'#queue tr[data-ticket="{ticket}"]')).to_have_count(0,
                                                                                 timeout=15_000)
         # the bot answers again, with the conversation's context

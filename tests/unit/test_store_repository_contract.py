@@ -9,7 +9,7 @@ import pytest
 
 from commerce.catalogue import CATALOGUE
 from commerce.memory_repository import InMemoryStoreRepository
-from commerce.records import HandoffTicket, OrderStatus, Photo, ReturnRequest
+from commerce.records import HandoffTicket, OrderStatus, Photo, Rating, ReturnRequest
 from commerce.repository import StoreRepository
 from commerce.seed import DEMO_EMAIL, demo_orders, seed_database
 from commerce.sql_repository import SqlStoreRepository
@@ -80,6 +80,8 @@ class StoreRepositoryContract:
         for ticket in (later, earlier, done):
             repo.add_handoff(ticket)
         assert [t.ticket for t in repo.open_handoffs()] == ["H000002", "H000003"]
+        assert [t.ticket for t in repo.handoffs_since(NOW.replace(minute=1))] == ["H000003"]
+        assert len(repo.handoffs_since(NOW)) == 3
         assert repo.set_handoff_status("H000002", "closed").status == "closed"
         assert [t.ticket for t in repo.open_handoffs()] == ["H000003"]
         with pytest.raises(NotFoundError):
@@ -100,6 +102,15 @@ class StoreRepositoryContract:
             ("P1", "C00001"), ("P2", "C00001"), ("P4", "RMA-77")]
         assert repo.photos_for_sender("web-3")[0].case_ref == ""
         assert repo.get_photo("P2").data == b"\xff\xd8more"  # type: ignore[union-attr]
+
+    def test_ratings_round_trip_with_their_comment(self, repo: StoreRepository) -> None:
+        first = repo.add_rating(Rating(0, "web-5", 4, NOW, agent="Ann", topic="orders"))
+        second = repo.add_rating(Rating(0, "web-6", 2, NOW.replace(hour=11)))
+        assert second.id > first.id > 0
+        repo.set_rating_comment(first.id, "quick and kind")
+        assert [(r.score, r.agent, r.comment) for r in repo.ratings()] == [
+            (4, "Ann", "quick and kind"), (2, "", "")]
+        assert [r.sender_id for r in repo.ratings(since=NOW.replace(hour=11))] == ["web-6"]
 
     def test_concurrent_feedback_loses_nothing(self, repo: StoreRepository) -> None:
         def write(n: int) -> None:

@@ -1,0 +1,70 @@
+"""CSAT: the customer rates the conversation 1-5 when it ends (they say goodbye, or a person
+hands it back to the bot), and may add a comment in their own words (the mood action, which
+sees every message, keeps the next thing they type after a rating as its comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ServiceAction
+from profiles.service import INTENT_TOPICS
+from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
+
+
+def served_by(tracker: Tracker) -> str:
+    """The person who last took over this conversation (the console marks their messages)."""
+    for event in reversed(tracker.events):
+        metadata = event.get("metadata") if event.get("event") == "bot" else None
+        if isinstance(metadata, dict) and metadata.get("agent"):
+            return str(metadata["agent"])
+    return ""
+
+
+def conversation_topic(tracker: Tracker) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in INTENT_TOPICS:
+                return INTENT_TOPICS[intent]
+    return "general"
+
+
+class ActionAskRating(ServiceAction):
+    """Asks once per conversation (not again after a rating)."""
+
+    logs_itself = True
+
+    def name(self) -> str:
+        return "action_ask_rating"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        if not self.services.store.rated(tracker.sender_id):
+            dispatcher.utter_message(text=ASK_TEXT, buttons=RATING_BUTTONS)
+        return []
+
+
+class ActionRecordRating(ServiceAction):
+    logs_itself = True
+
+    def name(self) -> str:
+        return "action_record_rating"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        raw = next((str(e.get("value")) for e in (tracker.latest_message or {}).get("entities")
+                    or [] if e.get("entity") == "csat_score"), "")
+        if raw not in {"1", "2", "3", "4", "5"}:
+            dispatcher.utter_message(text="Please tap one of the ratings from 5 to 1.",
+                                     buttons=RATING_BUTTONS)
+            return []
+        rating = self.services.store.record_rating(tracker.sender_id, int(raw),
+                                                   served_by(tracker), conversation_topic(tracker))
+        thanks = ("Thank you — that's great to hear!" if rating.score >= 4 else
+                  "Thank you for telling us — we'll use it to do better.")
+        dispatcher.utter_message(text=f"{thanks} If you'd like to add a comment, just type it.")
+        return [SlotSet("csat_comment_for", str(rating.id))]
