@@ -61,7 +61,8 @@ def delete_support_records(database_url: str, senders: list[str]) -> int:
     try:
         names = set(inspect(engine).get_table_names())
         with engine.begin() as conn:
-            for name in ("support_feedback", "support_handoffs", "support_photos"):
+            for name in ("support_feedback", "support_handoffs", "support_photos",
+                         "support_ratings"):
                 if name in names:
                     table = Table(name, MetaData(), autoload_with=conn)
                     removed += int(conn.execute(
