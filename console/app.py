@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app = Starlette(routes=[
         *privacy_routes(settings, open_store),
-        *staff_routes(settings, staff_auth, store_service, clock, alert_store),
+        *staff_routes(settings, staff_auth, store_service, clock, alert_store, open_store),
         Route("/console", console_page),
         *photo_routes(settings, store_service, cross_origin),
         Route("/", index),

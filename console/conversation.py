@@ -46,3 +46,41 @@ def _at(timestamp: Any) -> str | None:
     if not isinstance(timestamp, int | float):
         return None
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+_GREETING = {"hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening",
+             "thanks", "thank you", "ok", "okay", "yes", "no"}
+
+
+def _first_sentence(text: str, limit: int = 180) -> str:
+    sentence = text.strip().replace("\n", " ")
+    for stop in (". ", "! ", "? "):
+        if stop in sentence:
+            sentence = sentence[:sentence.index(stop) + 1]
+    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def summarise(view: dict[str, Any]) -> list[str]:
+    """At most three sentences, taken from the conversation: what the customer wants (their
+    first real request, in their words), what was done (the last thing the bot or an agent told
+    them), and how they feel (the mood now and which way it is going)."""
+    lines = view.get("lines") or []
+    said = [line["text"] for line in lines if line["from"] == "customer"
+            and not line["text"].startswith("[photo")]
+    wants = next((t for t in said if t.strip().lower().strip("!.?, ") not in _GREETING
+                  and len(t.split()) >= 3), said[0] if said else "")
+    done = next((line["text"] for line in reversed(lines) if line["from"] != "customer"), "")
+    moods = [line["mood"] for line in lines if line.get("mood") is not None]
+    summary = []
+    if wants:
+        summary.append(f"Wants: “{_first_sentence(wants)}”")
+    if done:
+        summary.append(f"Done: {_first_sentence(done)}")
+    if moods:
+        now = moods[-1]
+        feeling = ("very upset" if now <= -0.5 else "upset" if now <= -0.2 else
+                   "neutral" if now < 0.2 else "positive")
+        trend = ("" if len(moods) < 2 else ", getting worse" if now < moods[0] - 0.15 else
+                 ", calming down" if now > moods[0] + 0.15 else ", steady")
+        summary.append(f"Feels: {feeling} (mood {now:+.2f}{trend}).")
+    return summary

@@ -14,6 +14,7 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     POST /console/api/queue/{ticket}/message {"text"} → to the customer, on their channel
     POST /console/api/queue/{ticket}/handback  → the bot resumes with the conversation's context;
          the ticket closes
+    GET  /console/api/queue/{ticket}/profile → the customer's profile (consented data only)
     GET  /console/api/queue/{ticket}/suggestions → replies from the historical Q&A ranked with
          the customer's mood (console.assist)
     (conversation, takeover, message, handback, suggestions: the agent who claimed it, or a
@@ -45,12 +46,14 @@ from starlette.routing import Route
 from commerce.service import StoreService
 from console.assist import Assistant
 from console.auth import json_body
-from console.conversation import transcript
+from console.conversation import summarise, transcript
 from console.dashboard import DIMENSIONS, Turn, dashboard, drill, read_turns
+from console.profile_panel import profile_panel
 from console.queue import queue_rows
 from console.rasa_client import RasaClient
 from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
 from console.staff_store import Role
+from profiles.store import ProfileStore
 from sentiment.alert_store import AlertStore
 from shopdesk.clock import Clock
 from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
@@ -80,6 +83,7 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("POST", "/console/api/queue/{ticket}/message", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
+    ("GET", "/console/api/queue/{ticket}/profile", Role.AGENT),
     ("GET", "/console/api/canned", Role.AGENT),
     ("GET", "/console/api/alerts", Role.AGENT),
     ("GET", "/console/api/dashboard", Role.SUPERVISOR),
@@ -102,7 +106,8 @@ def user_json(signed_in: SignedIn) -> dict[str, str]:
 
 def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
                  store_factory: Callable[[], StoreService], clock: Clock,
-                 alerts_factory: Callable[[], AlertStore] | None = None) -> list[Route]:
+                 alerts_factory: Callable[[], AlertStore] | None = None,
+                 profiles_factory: Callable[[], ProfileStore] | None = None) -> list[Route]:
     secure = settings.web_public_url.startswith("https://")
     made: dict[str, Any] = {}
 
@@ -249,7 +254,19 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         if key not in read_logged:
             read_logged.add(key)
             auth().audit(signed_in, "read_conversation", ticket)
-        return JSONResponse({"ticket": ticket, **transcript(tracker)})
+        view = transcript(tracker)
+        return JSONResponse({"ticket": ticket, **view, "summary": summarise(view)})
+
+    def profile(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        tracker = rasa.tracker(sender) or {}
+        if "profiles" not in made:
+            made["profiles"] = profiles_factory() if profiles_factory and settings.profiles \
+                else None
+        panel = profile_panel(made["profiles"], store(), sender,
+                              tracker.get("latest_input_channel"))
+        auth().audit(signed_in, "read_profile", ticket)
+        return JSONResponse(panel)
 
     def say(sender: str, signed_in: SignedIn, text: str, *before: dict[str, Any]) -> None:
         events = [*before, {"event": "bot", "text": text,
@@ -406,6 +423,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("POST", "/console/api/queue/{ticket}/message"): message,
         ("POST", "/console/api/queue/{ticket}/handback"): handback,
         ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
+        ("GET", "/console/api/queue/{ticket}/profile"): profile,
         ("GET", "/console/api/canned"): canned,
         ("GET", "/console/api/alerts"): alerts,
         ("GET", "/console/api/dashboard"): dashboard_view,

@@ -129,7 +129,39 @@
     });
   }
 
+  function renderProfile(p) {
+    var box = $("profile-body");
+    box.textContent = "";
+    function line(text) { var el = document.createElement("p"); el.textContent = text; box.appendChild(el); return el; }
+    if (!p.consented) { line(p.note); return; }
+    line("Channels: " + p.channels.join(", ") + (p.verified_email ? " · e-mail proved" : ""));
+    line(p.past_conversations + " conversation" + (p.past_conversations === 1 ? "" : "s") + " remembered");
+    if (p.orders.length) {
+      line("Orders:");
+      var ul = document.createElement("ul");
+      p.orders.forEach(function (o) {
+        var li = document.createElement("li");
+        li.textContent = o.number + " · " + o.status + " · " + o.placed + " · " + o.total;
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    }
+    var interests = Object.keys(p.interests || {});
+    if (interests.length) line("Interested in: " + interests.join(", "));
+    if (p.mood_history.length) {
+      var moodLine = line("Mood over time: ");
+      moodLine.appendChild(sparkline(p.mood_history.map(function (m) { return m.mood; })));
+    }
+  }
+
   function renderConversation(d) {
+    var summary = $("summary");
+    summary.textContent = "";
+    (d.summary || []).forEach(function (s) {
+      var li = document.createElement("li");
+      li.textContent = s;
+      summary.appendChild(li);
+    });
     $("conversation-ticket").textContent = d.ticket + (d.channel ? " · " + d.channel : "");
     $("conversation-state").textContent = d.paused
       ? "You have taken over: the bot is quiet until you hand back."
@@ -213,6 +245,9 @@
     suggestedFor = null;
     $("suggestions").textContent = "";
     $("conversation").hidden = false;
+    $("profile-body").textContent = "…";
+    api("GET", "/console/api/queue/" + ticket + "/profile").then(renderProfile)
+      .catch(function (e) { $("profile-body").textContent = e.message; });
     loadConversation();
     clearInterval(conversationTimer);
     conversationTimer = setInterval(loadConversation, 3000);

@@ -121,6 +121,8 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         row.get_by_role("button", name=f"Claim ticket {ticket}").click()
         row.get_by_role("button", name=f"Open the conversation of ticket {ticket}").click()
         expect(page.locator("#transcript")).to_contain_text("talk to a human", timeout=15_000)
+        expect(page.locator("#summary")).to_contain_text("Wants:")
+        expect(page.locator("#profile-body")).to_contain_text("not agreed")  # never asked
 
         widget.listen()
         page.get_by_role("button", name="Take over from the bot").click()
