@@ -34,9 +34,11 @@ def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
             if not isinstance(text, str) or not text or (kind == "user" and text.startswith("/")):
                 continue
             agent = metadata.get("agent") if isinstance(metadata, dict) else None
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") \
+                if kind == "user" else None
             lines.append({"from": "customer" if kind == "user" else ("agent" if agent else "bot"),
                           "agent": agent, "text": text[:4000], "at": _at(event.get("timestamp")),
-                          "mood": None})
+                          "mood": None, "intent": intent})
     channel = str(tracker.get("latest_input_channel") or "")
     return {"paused": paused, "mood": mood, "lines": lines[-limit:],
             "channel": CHANNELS.get(channel, channel or "unknown")}
@@ -50,6 +52,9 @@ def _at(timestamp: Any) -> str | None:
 
 _GREETING = {"hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening",
              "thanks", "thank you", "ok", "okay", "yes", "no"}
+# what a customer says that is not what they want: asking for a person, greetings, yes/no …
+_NOT_A_REQUEST = {"human_handoff", "greet", "goodbye", "thank_you", "affirm", "deny",
+                  "consent_grant", "consent_deny", "bot_challenge", "stop"}
 
 
 def _first_sentence(text: str, limit: int = 180) -> str:
@@ -66,7 +71,8 @@ def summarise(view: dict[str, Any]) -> list[str]:
     them), and how they feel (the mood now and which way it is going)."""
     lines = view.get("lines") or []
     said = [line["text"] for line in lines if line["from"] == "customer"
-            and not line["text"].startswith("[photo")]
+            and not line["text"].startswith("[photo")
+            and line.get("intent") not in _NOT_A_REQUEST]
     wants = next((t for t in said if t.strip().lower().strip("!.?, ") not in _GREETING
                   and len(t.split()) >= 3), said[0] if said else "")
     done = next((line["text"] for line in reversed(lines) if line["from"] != "customer"), "")

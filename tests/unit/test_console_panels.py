@@ -20,6 +20,8 @@ NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 def test_the_summary_says_what_they_want_what_was_done_and_how_they_feel() -> None:
     view = {"lines": [
         {"from": "customer", "text": "hi", "mood": 0.0},
+        {"from": "customer", "text": "can I talk to a real person please", "mood": 0.0,
+         "intent": "human_handoff"},
         {"from": "bot", "text": "Hello! How can I help?", "mood": None},
         {"from": "customer", "text": "My tent arrived with a broken pole. I need it by Friday!",
          "mood": -0.3},
