@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from console.limits import ApiLimits
 from console.photos_api import photo_routes
 from console.privacy_api import privacy_routes
 from console.staff_api import staff_routes
-from console.staff_auth import StaffAuth
+from console.staff_auth import COOKIE, StaffAuth
 from console.staff_sql import SqlStaffStore
 from profiles.service import CONSENT_TEXT
 from sentiment.alert_store import SqlAlertStore
@@ -123,11 +124,22 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             stores["store"] = build_store(settings, clock)
         return stores["store"]
 
-    def staff_auth() -> StaffAuth:
-        staff = SqlStaffStore(make_engine(settings.database_url))
-        staff.create_schema()
-        return StaffAuth(staff, clock, settings.staff_session_hours, settings.staff_idle_minutes,
-                         settings.staff_logins_per_minute)
+    def staff_auth() -> StaffAuth:  # one for the process: the console and the photo routes
+        if "auth" not in stores:
+            staff = SqlStaffStore(make_engine(settings.database_url))
+            staff.create_schema()
+            stores["auth"] = StaffAuth(staff, clock, settings.staff_session_hours,
+                                       settings.staff_idle_minutes,
+                                       settings.staff_logins_per_minute)
+        return stores["auth"]  # type: ignore[return-value]
+
+    def staff_viewer(request: Request) -> Callable[[str, str], None] | None:
+        """For a signed-in console user: a function that audits what they looked at."""
+        auth = staff_auth()
+        member = auth.authenticate(request.cookies.get(COOKIE))
+        if member is None:
+            return None
+        return lambda action, target: auth.audit(member, action, target)
 
     def alert_store() -> SqlAlertStore:
         alerts = SqlAlertStore(make_engine(settings.database_url))
@@ -145,7 +157,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         *privacy_routes(settings, open_store),
         *staff_routes(settings, staff_auth, store_service, clock, alert_store, open_store),
         Route("/console", console_page),
-        *photo_routes(settings, store_service, cross_origin),
+        *photo_routes(settings, store_service, cross_origin, staff_viewer),
         Route("/", index),
         Route("/widget.js", widget_script),
         Route("/widget-config.json", widget_config),

@@ -5,7 +5,7 @@
          → 201 {"id": "P…", "width", "height"}; 400 with the reason in plain words
          (the messaging-platform channels use the same route with
          ``Authorization: Bearer $SHOPDESK_ACTION_SECRET`` and ``X-Shopdesk-Conversation``)
-    GET  /api/photos/{id}                 (staff: admin token) → the image
+    GET  /api/photos/{id}                 (staff: admin token, or a console session) → the image
     POST /api/photos/search {"conversation": …}   (staff) → the conversation's photos
 
 The upload is allowed from the sites in ``SHOPDESK_WIDGET_ORIGINS`` (CORS, with its preflight)
@@ -40,9 +40,11 @@ UNAVAILABLE = {"error": "Photos can't be stored right now; please try again in a
 
 
 def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
-                 cross_origin: Callable[[Request], tuple[dict[str, str], Response | None]]
+                 cross_origin: Callable[[Request], tuple[dict[str, str], Response | None]],
+                 staff_viewer: Callable[[Request], Callable[[str, str], None] | None] | None = None
                  ) -> list[Route]:
     token = settings.admin_token.reveal()
+
     service_secret = settings.action_secret.reveal()
     store: list[StoreService] = []
 
@@ -95,7 +97,10 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
 
     async def show(request: Request) -> Response:
         refused = admin_refusal(request, token)
-        if refused is not None:
+        viewer = None
+        if refused is not None and staff_viewer is not None:  # an agent in the console
+            viewer = await asyncio.to_thread(staff_viewer, request)
+        if refused is not None and viewer is None:
             return refused
         photo_id = request.path_params["photo_id"]
         if not PHOTO_ID.fullmatch(photo_id):
@@ -106,6 +111,8 @@ def photo_routes(settings: Settings, store_factory: Callable[[], StoreService],
             return JSONResponse(UNAVAILABLE, status_code=503)
         if photo is None:
             return JSONResponse({"error": "no such photo"}, status_code=404)
+        if viewer is not None:
+            await asyncio.to_thread(viewer, "read_photo", photo.id)
         return Response(photo.data, media_type=photo.content_type, headers={
             "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
             "Content-Security-Policy": "default-src 'none'; sandbox",

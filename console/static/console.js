@@ -180,7 +180,17 @@
         (line.at ? " · " + new Date(line.at).toLocaleTimeString() : "") +
         (line.mood != null ? " · mood " + line.mood.toFixed(2) : "");
       div.appendChild(meta);
-      div.appendChild(document.createTextNode(line.text));
+      var photo = /^\[photo (P[0-9A-F]{16})\]$/.exec(line.text);
+      if (photo) {
+        var img = document.createElement("img");
+        img.src = "/api/photos/" + photo[1];
+        img.alt = "Photo the customer attached (" + photo[1] + ")";
+        img.loading = "lazy";
+        img.className = "photo";
+        div.appendChild(img);
+      } else {
+        div.appendChild(document.createTextNode(line.text));
+      }
       box.appendChild(div);
     });
     if (atBottom) box.scrollTop = box.scrollHeight;

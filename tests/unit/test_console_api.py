@@ -184,3 +184,24 @@ def test_agents_see_the_sentiment_alerts(app, tmp_path) -> None:  # type: ignore
     (shown,) = ann.get("/console/api/alerts").json()["alerts"]
     assert shown["kind"] == "product" and shown["name"] == "PC-3001"
     assert shown["closed_at"] is None and "75%" in shown["message"]
+
+
+def test_a_signed_in_agent_sees_a_customers_photo_and_it_is_audited(app) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(out, format="JPEG")
+    customer = TestClient(app)
+    photo = customer.post("/api/chat/photos", content=out.getvalue(),
+                          headers={"X-Shopdesk-Session": "widgetsession77"}).json()["id"]
+    assert customer.get(f"/api/photos/{photo}").status_code == 401  # not staff
+    ann, _ = signed_in(app, "agent")
+    shown = ann.get(f"/api/photos/{photo}")
+    assert shown.status_code == 200 and shown.content.startswith(b"\xff\xd8")
+    sup, _ = signed_in(app, "supervisor")
+    audit = sup.get("/console/api/audit").json()["audit"]
+    assert any(e["action"] == "read_photo" and e["target"] == photo and e["username"] == "agent"
+               for e in audit)
+
