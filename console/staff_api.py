@@ -21,6 +21,8 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     supervisor)
     GET  /console/api/canned  → the canned responses with their shortcuts
     GET  /console/api/alerts  → sentiment spike alerts, open ones first (sentiment.alerts)
+    GET  /console/api/events[?ticket=H…] → server-sent events: "queue", "alerts" and
+         "conversation" whenever they change (the console's live view)
     GET  /console/api/dashboard?days=14 → the supervisors' figures per day (console.dashboard)
     POST /console/api/dashboard/drill {"day", "dimension", "value"} → the conversations behind
          one point of a sentiment series
@@ -33,14 +35,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from commerce.service import StoreService
@@ -86,6 +90,7 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("GET", "/console/api/queue/{ticket}/profile", Role.AGENT),
     ("GET", "/console/api/canned", Role.AGENT),
     ("GET", "/console/api/alerts", Role.AGENT),
+    ("GET", "/console/api/events", Role.AGENT),
     ("GET", "/console/api/dashboard", Role.SUPERVISOR),
     ("POST", "/console/api/dashboard/drill", Role.SUPERVISOR),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
@@ -193,19 +198,23 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
     def me(_: Request, signed_in: SignedIn) -> Response:
         return JSONResponse({"user": user_json(signed_in), "csrf": signed_in.session.csrf})
 
-    async def queue(_: Request, signed_in: SignedIn) -> Response:
+    def queue_json() -> dict[str, Any]:
         staff = auth().store
 
         def username(account_id: str) -> str:
             account = staff.account(account_id)
             return account.username if account else "?"
 
-        rows = await asyncio.to_thread(queue_rows, store(), staff, rasa.tracker, clock,
-                                       username)
-        return JSONResponse({"queue": [r.to_json() for r in rows]})
+        rows = queue_rows(store(), staff, rasa.tracker, clock, username)
+        return {"queue": [r.to_json() for r in rows]}
+
+    async def queue(_: Request, signed_in: SignedIn) -> Response:
+        return JSONResponse(await asyncio.to_thread(queue_json))
 
     def ticket_of(request: Request) -> str:
-        ticket = request.path_params["ticket"]
+        return waiting_ticket(request.path_params["ticket"])
+
+    def waiting_ticket(ticket: str) -> str:
         if not TICKET.fullmatch(ticket):
             raise InvalidRequestError("not a ticket number")
         if not any(t.ticket == ticket for t in store().waiting_handoffs()):
@@ -233,8 +242,11 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         return JSONResponse({"ticket": ticket, "claimed_by": None})
 
     def held_ticket(request: Request, signed_in: SignedIn) -> tuple[str, str]:
+        return held(ticket_of(request), signed_in)
+
+    def held(ticket: str, signed_in: SignedIn) -> tuple[str, str]:
         """(ticket, conversation) the caller may work on: their own claim, or a supervisor."""
-        ticket = ticket_of(request)
+        ticket = waiting_ticket(ticket)
         held = auth().store.claims().get(ticket)
         if held is None or (held.account_id != signed_in.account.id
                             and not signed_in.account.role.at_least(Role.SUPERVISOR)):
@@ -244,18 +256,67 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
 
     read_logged: set[tuple[str, str]] = set()  # (session, ticket): one audit line per session
 
-    def conversation(request: Request, signed_in: SignedIn) -> Response:
-        ticket, sender = held_ticket(request, signed_in)
+    def conversation_json(ticket: str, signed_in: SignedIn) -> dict[str, Any] | None:
+        ticket, sender = held(ticket, signed_in)
         tracker = rasa.tracker(sender)
         if tracker is None:
-            return JSONResponse({"error": "The conversation cannot be read right now."},
-                                status_code=503)
+            return None
         key = (signed_in.session.token_hash, ticket)
         if key not in read_logged:
             read_logged.add(key)
             auth().audit(signed_in, "read_conversation", ticket)
         view = transcript(tracker)
-        return JSONResponse({"ticket": ticket, **view, "summary": summarise(view)})
+        return {"ticket": ticket, **view, "summary": summarise(view)}
+
+    def conversation(request: Request, signed_in: SignedIn) -> Response:
+        found = conversation_json(request.path_params["ticket"], signed_in)
+        if found is None:
+            return JSONResponse({"error": "The conversation cannot be read right now."},
+                                status_code=503)
+        return JSONResponse(found)
+
+    async def events(request: Request, signed_in: SignedIn) -> Response:
+        """Server-sent events: the queue (and the open conversation, ``?ticket=``) whenever they
+        change, checked every second; a comment line every 15 s keeps proxies from closing it.
+        Each stream ends after ``SHOPDESK_STAFF_STREAM_SECONDS`` (the browser reconnects at
+        once), so a signed-out or stale connection never lingers."""
+        ticket = request.query_params.get("ticket") or None
+        if ticket is not None:
+            waiting_ticket(ticket)
+
+        async def stream() -> Any:
+            sent: dict[str, str] = {}
+            idle = 0
+            ends = time.monotonic() + settings.staff_stream_seconds
+            yield "retry: 1000\n\n"
+            while time.monotonic() < ends and not await request.is_disconnected():
+                if auth().authenticate(request.cookies.get(COOKIE)) is None:
+                    yield "event: signed_out\ndata: {}\n\n"
+                    return
+                updates = {"queue": await asyncio.to_thread(queue_json),
+                           "alerts": {"alerts": [a.to_json() for a in alert_list()]}}
+                if ticket is not None:
+                    try:
+                        view = await asyncio.to_thread(conversation_json, ticket, signed_in)
+                    except ShopdeskError:
+                        view = {"ticket": ticket, "closed": True}
+                    if view is not None:
+                        updates["conversation"] = view
+                changed = False
+                for name, data in updates.items():
+                    text = json.dumps(data, sort_keys=True, default=str)
+                    if sent.get(name) != text:
+                        sent[name] = text
+                        changed = True
+                        yield f"event: {name}\ndata: {text}\n\n"
+                idle = 0 if changed else idle + 1
+                if idle >= 15:
+                    idle = 0
+                    yield ": still here\n\n"
+                await asyncio.sleep(1.0)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     def profile(request: Request, signed_in: SignedIn) -> Response:
         ticket, sender = held_ticket(request, signed_in)
@@ -337,12 +398,15 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
             items.append({"shortcut": item["shortcut"], "text": text})
         return JSONResponse({"canned": items})
 
-    def alerts(_: Request, signed_in: SignedIn) -> Response:
+    def alert_list() -> list[Any]:
         if alerts_factory is None:
-            return JSONResponse({"alerts": []})
+            return []
         if "alerts" not in made:
             made["alerts"] = alerts_factory()
-        return JSONResponse({"alerts": [a.to_json() for a in made["alerts"].alerts(limit=20)]})
+        return made["alerts"].alerts(limit=20)
+
+    def alerts(_: Request, signed_in: SignedIn) -> Response:
+        return JSONResponse({"alerts": [a.to_json() for a in alert_list()]})
 
     def turns(days: int) -> list[Turn]:
         since = datetime.combine(clock().date() - timedelta(days=days - 1), datetime.min.time(),
@@ -426,6 +490,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("GET", "/console/api/queue/{ticket}/profile"): profile,
         ("GET", "/console/api/canned"): canned,
         ("GET", "/console/api/alerts"): alerts,
+        ("GET", "/console/api/events"): events,
         ("GET", "/console/api/dashboard"): dashboard_view,
         ("POST", "/console/api/dashboard/drill"): dashboard_drill,
         ("GET", "/console/api/audit"): audit_log, ("GET", "/console/api/staff"): staff_list,

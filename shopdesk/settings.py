@@ -124,6 +124,7 @@ class Settings:
     staff_session_hours: float = 10.0
     staff_idle_minutes: float = 30.0
     staff_logins_per_minute: int = 10
+    staff_stream_seconds: float = 300.0    # one live-view stream's life (the browser reconnects)
     # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
@@ -267,6 +268,7 @@ class Settings:
             staff_session_hours=get_float("STAFF_SESSION_HOURS", 10.0, 0.1, 24 * 30),
             staff_idle_minutes=get_float("STAFF_IDLE_MINUTES", 30.0, 1.0, 24 * 60),
             staff_logins_per_minute=get_int("STAFF_LOGINS_PER_MINUTE", 10, 1, 1000),
+            staff_stream_seconds=get_float("STAFF_STREAM_SECONDS", 300.0, 1.0, 3600.0),
             store_name=get("STORE_NAME", "Pinecrest Outfitters"),
             max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
             handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),

@@ -1,12 +1,11 @@
 /* The agent console: sign in, the queue ordered by need (refreshed every 5 s), claim and
  * release, and the audit log for supervisors. Everything is rendered as text, never as HTML. */
-(function () {
+(function (global) {
   "use strict";
   var csrf = null;
   var user = null;
   var timer = null;
   var openTicket = null;
-  var conversationTimer = null;
   var canned = [];
   var suggestedFor = null;
   var $ = function (id) { return document.getElementById(id); };
@@ -240,14 +239,39 @@
     return true;
   }
 
+  function showConversation(d) {
+    if (!openTicket || d.ticket !== openTicket) return;
+    if (d.closed) { closeConversation(); return; }
+    renderConversation(d);
+    var said = d.lines.filter(function (l) { return l.from === "customer"; });
+    if (d.paused && said.length) loadSuggestions(said[said.length - 1].text + said.length);
+  }
+
   function loadConversation() {
     if (!openTicket) return;
-    api("GET", "/console/api/queue/" + openTicket + "/conversation").then(function (d) {
-      renderConversation(d);
-      var said = d.lines.filter(function (l) { return l.from === "customer"; });
-      if (d.paused && said.length) loadSuggestions(said[said.length - 1].text + said.length);
-    })
+    api("GET", "/console/api/queue/" + openTicket + "/conversation").then(showConversation)
       .catch(function (e) { status(e.message, true); });
+  }
+
+  // ---- the live view: server-sent events (the queue, alerts and the open conversation as
+  // they change); if the stream cannot be opened, the console falls back to asking every 5 s
+  var source = null;
+  var fallback = null;
+  function listen() {
+    if (source) source.close();
+    if (!user) return;
+    if (!global.EventSource) { startPolling(); return; }
+    source = new EventSource("/console/api/events" + (openTicket ? "?ticket=" + openTicket : ""));
+    source.addEventListener("queue", function (e) { renderQueue(JSON.parse(e.data).queue); });
+    source.addEventListener("alerts", function (e) { renderAlerts(JSON.parse(e.data).alerts); });
+    source.addEventListener("conversation", function (e) { showConversation(JSON.parse(e.data)); });
+    source.addEventListener("signed_out", function () { source.close(); signedOut(); });
+    source.addEventListener("open", function () { clearInterval(fallback); fallback = null; });
+    source.addEventListener("error", function () { if (source.readyState === 2) startPolling(); });
+  }
+  function startPolling() {
+    if (fallback) return;
+    fallback = setInterval(function () { refresh(); loadConversation(); }, 5000);
   }
 
   function openConversation(ticket) {
@@ -259,15 +283,15 @@
     api("GET", "/console/api/queue/" + ticket + "/profile").then(renderProfile)
       .catch(function (e) { $("profile-body").textContent = e.message; });
     loadConversation();
-    clearInterval(conversationTimer);
-    conversationTimer = setInterval(loadConversation, 3000);
+    listen();
     $("conversation").scrollIntoView();
   }
 
   function closeConversation() {
+    var wasOpen = openTicket !== null;
     openTicket = null;
-    clearInterval(conversationTimer);
     $("conversation").hidden = true;
+    if (wasOpen) listen();
   }
 
   function act(path, body, done) {
@@ -447,8 +471,11 @@
     $("dashboard").hidden = user.role === "agent";
     if (user.role !== "agent") loadDashboard();
     refresh();
+    listen();
     clearInterval(timer);
-    timer = setInterval(refresh, 5000);
+    if (user.role !== "agent") timer = setInterval(function () {  // the audit log, slowly
+      api("GET", "/console/api/audit").then(function (d) { renderAudit(d.audit); }).catch(function () {});
+    }, 30000);
     api("GET", "/console/api/canned").then(function (d) {
       canned = d.canned || [];
       $("canned-hint").textContent = canned.length ? "Shortcuts: " +
@@ -458,7 +485,10 @@
 
   function signedOut() {
     clearInterval(timer);
+    clearInterval(fallback);
+    fallback = null;
     closeConversation();
+    if (source) { source.close(); source = null; }
     csrf = null;
     user = null;
     $("login").hidden = false;
@@ -481,4 +511,4 @@
   });
 
   api("GET", "/console/api/me").then(signedIn).catch(function () { signedOut(); });
-})();
+})(window);

@@ -121,7 +121,7 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         row.get_by_role("button", name=f"Claim ticket {ticket}").click()
         row.get_by_role("button", name=f"Open the conversation of ticket {ticket}").click()
         expect(page.locator("#transcript")).to_contain_text("talk to a human", timeout=15_000)
-        expect(page.locator("#summary")).to_contain_text("Wants:")
+        expect(page.locator("#summary")).to_contain_text("Done: I've asked a member")
         expect(page.locator("#profile-body")).to_contain_text("not agreed")  # never asked
 
         widget.listen()
@@ -130,6 +130,7 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         # while the agent has it, the bot stays quiet — no "trouble" message either
         widget.say("it's about a parcel that never came", expect_reply=False)
         expect(page.locator("#transcript")).to_contain_text("never came", timeout=15_000)
+        expect(page.locator("#summary")).to_contain_text("Wants: “it's about a parcel that never")
         time.sleep(3)
         assert widget.replies == []
 

@@ -28,7 +28,8 @@ ROLES = [Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
 @pytest.fixture
 def app(tmp_path):  # type: ignore[no-untyped-def]
     settings = Settings.from_env({"SHOPDESK_DATA_DIR": str(tmp_path),
-                                  "SHOPDESK_STAFF_LOGINS_PER_MINUTE": "1000"})
+                                  "SHOPDESK_STAFF_LOGINS_PER_MINUTE": "1000",
+                                  "SHOPDESK_STAFF_STREAM_SECONDS": "2"})
     clock = FixedClock(NOW)
     staff = SqlStaffStore(make_engine(settings.database_url))
     staff.create_schema()
@@ -56,7 +57,25 @@ def concrete(path: str) -> str:
         .replace("{change}", "disable")
 
 
-@pytest.mark.parametrize("method,path,role", [r for r in ROUTES if r[2] is not None])
+STREAMS = {"/console/api/events"}  # endless: read the first event only
+
+
+def first_event(client: TestClient, url: str) -> tuple[int, str]:
+    with client.stream("GET", url) as answer:
+        if answer.status_code != 200:
+            return answer.status_code, answer.read().decode()
+        lines: list[str] = []
+        for line in answer.iter_lines():
+            if line.startswith("retry:") or (not line and not lines):
+                continue
+            if not line:
+                break
+            lines.append(line)
+        return 200, "\n".join(lines)
+
+
+@pytest.mark.parametrize("method,path,role", [r for r in ROUTES if r[2] is not None
+                                              and r[1] not in STREAMS])
 def test_every_route_enforces_its_role_and_csrf(app, method: str, path: str,  # type: ignore[no-untyped-def]
                                                 role: Role) -> None:
     url = concrete(path)
@@ -204,4 +223,16 @@ def test_a_signed_in_agent_sees_a_customers_photo_and_it_is_audited(app) -> None
     audit = sup.get("/console/api/audit").json()["audit"]
     assert any(e["action"] == "read_photo" and e["target"] == photo and e["username"] == "agent"
                for e in audit)
+
+
+def test_the_live_view_streams_the_queue_to_staff_only(app) -> None:  # type: ignore[no-untyped-def]
+    assert first_event(TestClient(app), "/console/api/events")[0] == 401
+    ann, csrf = signed_in(app, "agent")
+    status, event = first_event(ann, "/console/api/events")
+    assert status == 200 and event.startswith("event: queue")
+    assert '"H000001"' in event and '"H000002"' in event
+    ann.post("/console/api/queue/H000001/claim", headers={"X-CSRF-Token": csrf})
+    status, event = first_event(ann, "/console/api/events?ticket=H000001")
+    assert status == 200 and '"claimed_by": "agent"' in event
+    assert first_event(ann, "/console/api/events?ticket=nonsense")[0] == 400
 
