@@ -106,13 +106,41 @@ class CountingOutputChannel(OutputChannel):
         await self.inner.send_text_message(recipient_id, text, **kwargs)
 
 
+async def _tracker(sender: str) -> Any:
+    from sanic import Sanic
+
+    return await Sanic.get_app().ctx.agent.tracker_store.retrieve(sender)
+
+
+async def unread_from_people(sender: str) -> list[dict[str, Any]]:
+    """What a person in the agent console told this customer since their last message: a REST
+    client has no connection we could push it on, so it is returned with their next request
+    (the agent's messages, the takeover and the handback, with their buttons)."""
+    try:
+        tracker = await _tracker(sender)
+    except Exception as e:
+        logger.debug("could not read a conversation's unread messages: %s", type(e).__name__)
+        return []
+    if tracker is None:
+        return []
+    unread: list[dict[str, Any]] = []
+    for event in reversed(list(tracker.events)):
+        kind = getattr(event, "type_name", "")
+        if kind == "user":
+            break
+        metadata = getattr(event, "metadata", None) or {}
+        if kind == "bot" and (metadata.get("agent") or metadata.get("handback")):
+            message = {"text": event.text, **{k: v for k, v in (event.data or {}).items()
+                                              if k in {"buttons", "image", "attachment"} and v}}
+            unread.insert(0, message)
+    return unread
+
+
 async def conversation_paused(sender: str) -> bool:
     """Whether a person has taken the conversation over (Rasa's ``pause`` event, appended by
     the agent console): the bot stays quiet then, and that silence is not a failure."""
     try:
-        from sanic import Sanic
-
-        tracker = await Sanic.get_app().ctx.agent.tracker_store.retrieve(sender)
+        tracker = await _tracker(sender)
     except Exception as e:  # no app or no store: not paused, as far as we can tell
         logger.debug("could not read whether a conversation is paused: %s", type(e).__name__)
         return False
@@ -139,6 +167,9 @@ def guard(
         text, was_cut = truncate(text, limit)
         if was_cut:
             await output.send_text_message(sender, TRUNCATED_NOTE.format(limit=limit))
+        if str(message.input_channel) == "rest":
+            for unread in await unread_from_people(sender):
+                await output.send_response(sender, dict(unread))
         counting = CountingOutputChannel(output)
         metadata = checked_metadata(message.metadata, str(message.input_channel),
                                     identity_secret)

@@ -169,3 +169,31 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         context.close()
     finally:
         widget.client.disconnect()
+
+
+def test_a_rest_client_gets_the_agents_messages_with_its_next_request(stack: Stack) -> None:
+    add_staff(stack, "rob", "agent")
+    chat = Chat(stack, "e2e-console-rest")
+    ticket = ticket_of(chat.say("please put me through to a human"))
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as rob:
+        csrf = rob.post("/console/api/login",
+                        json={"username": "rob", "password": PASSWORD}).json()["csrf"]
+        headers = {"X-CSRF-Token": csrf}
+        assert rob.post(f"/console/api/queue/{ticket}/claim", headers=headers).status_code == 200
+        assert rob.post(f"/console/api/queue/{ticket}/takeover",
+                        headers=headers).status_code == 200
+        assert rob.post(f"/console/api/queue/{ticket}/message", headers=headers,
+                        json={"text": "Your refund went out this morning."}).status_code == 200
+        # the REST client has no push channel: the person's messages come with its next request,
+        # and the bot itself stays quiet (no "trouble" message either)
+        got = chat.say("hello? anyone there?")
+        texts = [m.get("text") or "" for m in got]
+        assert any("rob from the" in t for t in texts), texts
+        assert "Your refund went out this morning." in texts
+        assert not any("trouble" in t for t in texts)
+        assert chat.say("thanks") == []  # nothing new, and the bot is still paused
+        assert rob.post(f"/console/api/queue/{ticket}/handback",
+                        headers=headers).status_code == 200
+    back = chat.say("how long do refunds take?")
+    texts = " ".join(m.get("text") or "" for m in back)
+    assert "back with" in texts and "how did we do" in texts and "refund" in texts.lower()
