@@ -40,7 +40,8 @@ def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
                           "agent": agent, "text": text[:4000], "at": _at(event.get("timestamp")),
                           "mood": None, "intent": intent})
     channel = str(tracker.get("latest_input_channel") or "")
-    return {"paused": paused, "mood": mood, "lines": lines[-limit:],
+    slots = tracker.get("slots") if isinstance(tracker.get("slots"), dict) else {}
+    return {"paused": paused, "email_known": bool(slots.get("email")), "mood": mood, "lines": lines[-limit:],
             "channel": CHANNELS.get(channel, channel or "unknown")}
 
 

@@ -12,6 +12,8 @@ and every state-changing route needs the session's CSRF token in ``X-CSRF-Token`
     POST /console/api/queue/{ticket}/takeover  → the bot pauses (Rasa's own ``pause`` event, kept
          in the tracker store: it survives restarts) and the customer is told who is there
     POST /console/api/queue/{ticket}/message {"text"} → to the customer, on their channel
+    POST /console/api/queue/{ticket}/email {"text"} → the reply by e-mail to the address the
+         customer gave (SMTP, console.mailer), and into the conversation
     POST /console/api/queue/{ticket}/handback  → the bot resumes with the conversation's context;
          the ticket closes
     GET  /console/api/queue/{ticket}/profile → the customer's profile (consented data only)
@@ -52,6 +54,7 @@ from console.assist import Assistant
 from console.auth import json_body
 from console.conversation import summarise, transcript
 from console.dashboard import DIMENSIONS, Turn, dashboard, drill, read_turns
+from console.mailer import Mailer, MailError
 from console.profile_panel import profile_panel
 from console.queue import queue_rows
 from console.rasa_client import RasaClient
@@ -85,6 +88,7 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("GET", "/console/api/queue/{ticket}/conversation", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/takeover", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/message", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/email", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/profile", Role.AGENT),
@@ -355,6 +359,34 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         auth().audit(signed_in, "message", ticket)
         return JSONResponse({"ticket": ticket, "sent": True})
 
+    mailer = Mailer(settings)
+
+    async def email(request: Request, signed_in: SignedIn) -> Response:
+        ticket, sender = held_ticket(request, signed_in)
+        body = await body_of(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 8000:
+            raise InvalidRequestError("Write the e-mail first (at most 8,000 characters).")
+        if not mailer.enabled:
+            raise InvalidRequestError("E-mail is not set up (SHOPDESK_SMTP_HOST).")
+        tracker = await asyncio.to_thread(rasa.tracker, sender)
+        address = ((tracker or {}).get("slots") or {}).get("email")
+        if not isinstance(address, str) or "@" not in address:
+            raise InvalidRequestError("This customer has not given an e-mail address.")
+        letter = (f"{text.strip()}\n\n— {signed_in.account.name}, {settings.store_name}\n"
+                  f"(ticket {ticket}; you can also chat with us at {settings.web_public_url})")
+        try:
+            await asyncio.to_thread(mailer.send, address,
+                                    f"Your conversation with {settings.store_name} "
+                                    f"(ticket {ticket})", letter, ticket)
+        except MailError as e:
+            logger.error("e-mail for %s: %s", ticket, e)
+            return JSONResponse({"error": f"{e}; nothing was sent."}, status_code=502)
+        await asyncio.to_thread(  # the answer threads back into the conversation
+            say, sender, signed_in, f"(Sent by e-mail) {text.strip()}")
+        auth().audit(signed_in, "email", ticket)
+        return JSONResponse({"ticket": ticket, "emailed": True})
+
     def handback(request: Request, signed_in: SignedIn) -> Response:
         ticket, sender = held_ticket(request, signed_in)
         events: list[dict[str, Any]] = [
@@ -486,6 +518,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("POST", "/console/api/queue/{ticket}/takeover"): takeover,
         ("POST", "/console/api/queue/{ticket}/message"): message,
         ("POST", "/console/api/queue/{ticket}/handback"): handback,
+        ("POST", "/console/api/queue/{ticket}/email"): email,
         ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
         ("GET", "/console/api/queue/{ticket}/profile"): profile,
         ("GET", "/console/api/canned"): canned,

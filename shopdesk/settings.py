@@ -125,6 +125,13 @@ class Settings:
     staff_idle_minutes: float = 30.0
     staff_logins_per_minute: int = 10
     staff_stream_seconds: float = 300.0    # one live-view stream's life (the browser reconnects)
+    # e-mail to customers (console.mailer); no host: e-mail is off
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: Secret = field(default_factory=lambda: Secret(""))
+    smtp_from: str = ""
+    smtp_starttls: bool = True
     # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
@@ -227,6 +234,11 @@ class Settings:
                             colour=colour.lower(),
                             greeting=get("WIDGET_GREETING", WidgetLook.greeting)[:300],
                             position=position, avatar_url=avatar)
+        smtp_port = get_int("SMTP_PORT", 587, 1, 65535)
+        smtp_from = get("SMTP_FROM", "")
+        if get("SMTP_HOST", "") and not re.fullmatch(r"[^@\s<>]{1,64}@[^@\s<>]{1,255}", smtp_from):
+            raise ConfigError(f"{_PREFIX}SMTP_FROM must be the e-mail address replies come from "
+                              "when SHOPDESK_SMTP_HOST is set")
         alert_webhook = env.get(_PREFIX + "ALERT_WEBHOOK_URL", "").strip()
         if alert_webhook and not re.fullmatch(r"https?://\S{1,2000}", alert_webhook):
             raise ConfigError(f"{_PREFIX}ALERT_WEBHOOK_URL must be an http(s) URL (a Slack-"
@@ -269,6 +281,13 @@ class Settings:
             staff_idle_minutes=get_float("STAFF_IDLE_MINUTES", 30.0, 1.0, 24 * 60),
             staff_logins_per_minute=get_int("STAFF_LOGINS_PER_MINUTE", 10, 1, 1000),
             staff_stream_seconds=get_float("STAFF_STREAM_SECONDS", 300.0, 1.0, 3600.0),
+            smtp_host=get("SMTP_HOST", ""),
+            smtp_port=smtp_port,
+            smtp_user=get("SMTP_USER", ""),
+            smtp_password=Secret(env.get(_PREFIX + "SMTP_PASSWORD", "")),
+            smtp_from=smtp_from,
+            smtp_starttls=get("SMTP_STARTTLS", "off" if smtp_port == 25 else "on").lower()
+            not in {"off", "0", "false", "no"},
             store_name=get("STORE_NAME", "Pinecrest Outfitters"),
             max_message_chars=get_int("MAX_MESSAGE_CHARS", 2000, 50, 100_000),
             handoff_after_failures=get_int("HANDOFF_AFTER_FAILURES", 2, 1, 10),

@@ -167,6 +167,7 @@
       : "The bot is still answering. Take over to reply yourself.";
     $("takeover").hidden = d.paused;
     $("reply").hidden = !d.paused;
+    $("send-email").hidden = !d.email_known;
     var box = $("transcript");
     var atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
     box.textContent = "";
@@ -313,6 +314,14 @@
     var text = $("reply-text").value;
     if (!text.trim()) return;
     act("message", { text: text }, function () { $("reply-text").value = ""; });
+  });
+  $("send-email").addEventListener("click", function () {
+    var text = $("reply-text").value;
+    if (!text.trim()) return;
+    act("email", { text: text }, function (t) {
+      $("reply-text").value = "";
+      status("E-mailed the customer of " + t + "; the reply is in the conversation too.");
+    });
   });
   $("reply-text").addEventListener("keydown", function (e) {
     if ((e.key === " " || e.key === "Tab") && expandCanned()) { e.preventDefault(); return; }

@@ -26,6 +26,7 @@ from shopdesk.platform_settings import SPECS
 from shopdesk.settings import Settings
 from shopdesk.stack import Stack, free_port, isolated_stack, rasa_admin_token
 from tests.fakes.base import FakePlatform
+from tests.fakes.smtp import FakeSmtp
 
 # a company's website on another origin, allowed to embed the widget; and a site that is not
 SITE_PORT, OTHER_SITE_PORT = free_port(), free_port()
@@ -65,14 +66,23 @@ def platforms() -> Iterator[Platforms]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
+def smtp() -> Iterator[FakeSmtp]:
+    """The company's mail relay, played locally: the e-mail the product sends lands here."""
+    server = FakeSmtp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms,
+          smtp: FakeSmtp) -> Iterator[Stack]:
     model = ensure_model()
     index = ensure_index(Settings.from_env())  # the project's own index, built if stale
     running = isolated_stack(tmp_path_factory.mktemp("stack"), model, index, system_clock,
                              {"SHOPDESK_WIDGET_ORIGINS": SITE,
                               "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET,
                               "SHOPDESK_RATE_PER_IP": str(RATE_PER_IP),
-                              **platforms.env()})
+                              **platforms.env(), **smtp.env()})
     running.start(timeout=420)
     yield running
     running.stop()

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from shopdesk.stack import Stack
 from tests.e2e.conftest import Chat, Widget
+from tests.fakes.smtp import FakeSmtp
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PASSWORD = "silver mountain kettle 8"
@@ -197,3 +198,30 @@ def test_a_rest_client_gets_the_agents_messages_with_its_next_request(stack: Sta
     back = chat.say("how long do refunds take?")
     texts = " ".join(m.get("text") or "" for m in back)
     assert "back with" in texts and "how did we do" in texts and "refund" in texts.lower()
+
+
+def test_the_promised_email_reply_is_sent_and_kept_in_the_conversation(
+        stack: Stack, smtp: FakeSmtp) -> None:
+    add_staff(stack, "eve", "agent")
+    chat = Chat(stack, "e2e-console-email")
+    chat.say("what's the status of order 100236? my email is jane.doe@example.com")
+    ticket = ticket_of(chat.say("I need to speak to a human"))
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as eve:
+        csrf = eve.post("/console/api/login",
+                        json={"username": "eve", "password": PASSWORD}).json()["csrf"]
+        headers = {"X-CSRF-Token": csrf}
+        eve.post(f"/console/api/queue/{ticket}/claim", headers=headers)
+        view = eve.get(f"/console/api/queue/{ticket}/conversation").json()
+        assert view["email_known"]
+        sent = eve.post(f"/console/api/queue/{ticket}/email", headers=headers,
+                        json={"text": "Your order 100236 leaves our warehouse tomorrow."})
+        assert sent.status_code == 200, sent.text
+        mail = next(m for m in smtp.messages if m["X-Shopdesk-Ticket"] == ticket)
+        assert mail["To"] == "jane.doe@example.com" and ticket in mail["Subject"]
+        assert "leaves our warehouse tomorrow" in mail.get_payload()
+        lines = eve.get(f"/console/api/queue/{ticket}/conversation").json()["lines"]
+        assert any(line["from"] == "agent" and "(Sent by e-mail)" in line["text"]
+                   for line in lines)
+        empty = eve.post(f"/console/api/queue/{ticket}/email", headers=headers, json={"text": ""})
+        assert empty.status_code == 400
+
