@@ -6,6 +6,14 @@ last, and **ranked with the customer's mood** by the same rule the bot uses
 customer, promotions last. The web app searches with the keyword retriever (TF-IDF, no model to
 load into the web process); the agent edits a suggestion before sending it.
 
+**What agents do with them feeds back**: every suggestion shown and every one used is counted
+(``StaffStore.count_suggestion``), and a pair's score is multiplied by its smoothed use rate,
+
+    usage(shown, used) = 0.5 + (used + 1) / (shown + 2)        (1.0 with no history; 0.5 … 1.5)
+
+so replies agents keep choosing rise, and ones they keep passing over sink — never by more than
+half, so relevance and mood still lead.
+
 **Canned responses** are the company's own wording with shortcuts
 (``training_data/console/canned.yml``): ``/sorry`` in the reply box expands.
 """
@@ -51,15 +59,22 @@ class Assistant:
                                      promo_weight=settings.ranking.get("promo_weight", 0.2))
         self.canned = load_canned(canned_path)
 
-    def suggest(self, customer_said: list[str], mood: float | None, k: int = 3
-                ) -> list[Suggestion]:
+    def suggest(self, customer_said: list[str], mood: float | None, k: int = 3,
+                usage_counts: dict[str, tuple[int, int]] | None = None) -> list[Suggestion]:
         query = " ".join(customer_said[-3:])[-1000:]
         if not query.strip():
             return []
         hits = [h for h in self._retriever.search(query, k=10) if h.score > 0.05]
-        ranked = rank(hits, mood or 0.0, None, self._config)
+        counts = usage_counts or {}
+        ranked = sorted(rank(hits, mood or 0.0, None, self._config),
+                        key=lambda s: -s.final * usage(*counts.get(s.hit.pair.id, (0, 0))))
         return [Suggestion(s.hit.pair.id, s.hit.pair.question, s.hit.pair.answer, s.relevance,
                            s.fit, mood_affinity(s.hit.pair) > 0) for s in ranked[:k]]
+
+
+def usage(shown: int, used: int) -> float:
+    """How much agents' past choices lift (or lower) a suggestion: 1.0 without history."""
+    return min(1.5, max(0.5, 0.5 + (used + 1) / (max(shown, used) + 2)))
 
 
 def load_canned(path: Path) -> list[dict[str, str]]:

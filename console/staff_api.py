@@ -91,6 +91,7 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("POST", "/console/api/queue/{ticket}/email", Role.AGENT),
     ("POST", "/console/api/queue/{ticket}/handback", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/suggestions", Role.AGENT),
+    ("POST", "/console/api/queue/{ticket}/suggestions/used", Role.AGENT),
     ("GET", "/console/api/queue/{ticket}/profile", Role.AGENT),
     ("GET", "/console/api/canned", Role.AGENT),
     ("GET", "/console/api/alerts", Role.AGENT),
@@ -417,8 +418,22 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
                                 status_code=503)
         seen = transcript(tracker)
         said = [line["text"] for line in seen["lines"] if line["from"] == "customer"]
-        found = assistant().suggest(said, seen["mood"])
+        staff = auth().store
+        found = assistant().suggest(said, seen["mood"],
+                                    usage_counts=staff.suggestion_counts())
+        for suggestion in found:
+            staff.count_suggestion(suggestion.id, used=False)
         return JSONResponse({"mood": seen["mood"], "suggestions": [s.to_json() for s in found]})
+
+    async def suggestion_used(request: Request, signed_in: SignedIn) -> Response:
+        ticket, _ = held_ticket(request, signed_in)
+        body = await body_of(request)
+        pair_id = body.get("id")
+        if not isinstance(pair_id, str) or not 0 < len(pair_id) <= 120:
+            raise InvalidRequestError("id must be the suggestion's id")
+        auth().store.count_suggestion(pair_id, used=True)
+        auth().audit(signed_in, "used_suggestion", ticket, pair_id)
+        return JSONResponse({"counted": True})
 
     def canned(_: Request, signed_in: SignedIn) -> Response:
         fill = {"{name}": signed_in.account.name, "{store}": settings.store_name}
@@ -520,6 +535,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         ("POST", "/console/api/queue/{ticket}/handback"): handback,
         ("POST", "/console/api/queue/{ticket}/email"): email,
         ("GET", "/console/api/queue/{ticket}/suggestions"): suggestions,
+        ("POST", "/console/api/queue/{ticket}/suggestions/used"): suggestion_used,
         ("GET", "/console/api/queue/{ticket}/profile"): profile,
         ("GET", "/console/api/canned"): canned,
         ("GET", "/console/api/alerts"): alerts,

@@ -53,6 +53,13 @@ class ClaimRow(StaffBase):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SuggestionRow(StaffBase):
+    __tablename__ = "console_suggestions"
+    pair_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditRow(StaffBase):
     __tablename__ = "console_audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -196,3 +203,21 @@ class SqlStaffStore:
             return [AuditEntry(aware(r.at), r.account_id, r.username, r.action, r.target,
                                r.detail) for r in s.scalars(query)]
         return self._run(work)
+
+    def count_suggestion(self, pair_id: str, used: bool) -> None:
+        def work(s: Session) -> None:
+            changed = s.execute(update(SuggestionRow).where(SuggestionRow.pair_id == pair_id)
+                                .values(shown=SuggestionRow.shown + (0 if used else 1),
+                                        used=SuggestionRow.used + (1 if used else 0)))
+            if not changed.rowcount:
+                s.add(SuggestionRow(pair_id=pair_id, shown=0 if used else 1,
+                                    used=1 if used else 0))
+        try:
+            self._run(work)
+        except IntegrityError:  # another process added the row first: count again
+            self._run(work)
+
+    def suggestion_counts(self) -> dict[str, tuple[int, int]]:
+        return self._run(lambda s: {r.pair_id: (r.shown, r.used)
+                                    for r in s.scalars(select(SuggestionRow))})
+

@@ -107,6 +107,14 @@ class StaffStore(Protocol):
         """Newest first."""
         ...
 
+    def count_suggestion(self, pair_id: str, used: bool) -> None:
+        """A suggested reply was shown to an agent (``used``: and they used it)."""
+        ...
+
+    def suggestion_counts(self) -> dict[str, tuple[int, int]]:
+        """pair id → (times shown, times used)."""
+        ...
+
 
 class InMemoryStaffStore:
     """Dictionaries behind one lock: for unit tests."""
@@ -117,6 +125,7 @@ class InMemoryStaffStore:
         self._sessions: dict[str, StaffSession] = {}
         self._claims: dict[str, Claim] = {}
         self._audit: list[AuditEntry] = []
+        self._suggestions: dict[str, tuple[int, int]] = {}
 
     def add_account(self, account: StaffAccount) -> StaffAccount:
         with self._lock:
@@ -200,3 +209,13 @@ class InMemoryStaffStore:
         with self._lock:
             found = [e for e in self._audit if account_id is None or e.account_id == account_id]
         return list(reversed(found))[:limit]
+
+    def count_suggestion(self, pair_id: str, used: bool) -> None:
+        with self._lock:
+            shown, taken = self._suggestions.get(pair_id, (0, 0))
+            self._suggestions[pair_id] = (shown + (not used), taken + used)
+
+    def suggestion_counts(self) -> dict[str, tuple[int, int]]:
+        with self._lock:
+            return dict(self._suggestions)
+

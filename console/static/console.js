@@ -215,6 +215,8 @@
       use.addEventListener("click", function () {
         $("reply-text").value = s.answer;
         $("reply-text").focus();
+        api("POST", "/console/api/queue/" + openTicket + "/suggestions/used", { id: s.id })
+          .catch(function () {});  // counting is best effort
       });
       div.appendChild(q);
       div.appendChild(a);

@@ -83,6 +83,13 @@ class StaffStoreContract:
         assert len(winners) == 1 and len(losers) == 7
         assert store.claims()["H000099"].account_id == winners[0]
 
+    def test_suggestions_shown_and_used_are_counted(self, store: StaffStore) -> None:
+        for _ in range(3):
+            store.count_suggestion("qa-0001", used=False)
+        store.count_suggestion("qa-0001", used=True)
+        store.count_suggestion("qa-0002", used=True)
+        assert store.suggestion_counts() == {"qa-0001": (3, 1), "qa-0002": (0, 1)}
+
     def test_the_audit_log_is_newest_first(self, store: StaffStore) -> None:
         for i, action in enumerate(["login", "read_conversation", "claim"]):
             store.audit(AuditEntry(NOW + timedelta(seconds=i), "id-ann", "ann", action, "H1"))
