@@ -9,7 +9,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from shopdesk.errors import InvalidRequestError
+from shopdesk.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    ShopdeskError,
+    StoreUnavailableError,
+)
+
+# what each of our errors means to an API client
+ERROR_STATUS: tuple[tuple[type[ShopdeskError], int], ...] = (
+    (InvalidRequestError, 400), (ForbiddenError, 403), (NotFoundError, 404),
+    (ConflictError, 409), (StoreUnavailableError, 503))
 
 
 def admin_refusal(request: Request, token: str) -> Response | None:
@@ -34,3 +46,12 @@ async def json_body(request: Request, empty: Any = None, limit: int = 10_000) ->
         return json.loads(raw)
     except ValueError:
         raise InvalidRequestError("The body is not valid JSON.") from None
+
+
+def error_answer(error: ShopdeskError, unavailable: str) -> JSONResponse:
+    """The JSON answer for one of our errors; ``unavailable`` is what a client is told when a
+    database is down (the error's own text may name internals)."""
+    status = next((code for kind, code in ERROR_STATUS if isinstance(error, kind)), 500)
+    text = unavailable if status in {503, 500} else str(error)
+    return JSONResponse({"error": text}, status_code=status)
+

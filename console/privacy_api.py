@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from console.auth import admin_refusal, json_body
+from console.auth import admin_refusal, error_answer, json_body
 from profiles.privacy import erase, export
 from profiles.store import SqlProfileStore
-from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.errors import InvalidRequestError, NotFoundError, ShopdeskError, StoreUnavailableError
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,10 @@ def privacy_routes(settings: Settings, store_factory: Callable[[], SqlProfileSto
                 if request.method == "POST":
                     request.state.body = await json_body(request)
                 return await asyncio.to_thread(handler, request, get_store())
-            except NotFoundError as e:
-                return JSONResponse({"error": str(e)}, status_code=404)
-            except InvalidRequestError as e:
-                return JSONResponse({"error": str(e)}, status_code=400)
-            except StoreUnavailableError:
-                logger.exception("privacy API: profile store unavailable")
-                return JSONResponse({"error": "the profile database is unavailable; try again"},
-                                    status_code=503)
+            except ShopdeskError as e:
+                if isinstance(e, StoreUnavailableError):
+                    logger.exception("privacy API: profile store unavailable")
+                return error_answer(e, "the profile database is unavailable; try again")
         return endpoint
 
     def do_export(request: Request, s: SqlProfileStore) -> Response:

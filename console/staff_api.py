@@ -51,7 +51,7 @@ from starlette.routing import Route
 
 from commerce.service import StoreService
 from console.assist import Assistant
-from console.auth import json_body
+from console.auth import error_answer, json_body
 from console.conversation import summarise, transcript
 from console.dashboard import DIMENSIONS, Turn, dashboard, drill, read_turns
 from console.mailer import Mailer, MailError
@@ -65,7 +65,7 @@ from sentiment.alert_store import AlertStore
 from shopdesk.clock import Clock
 from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
 from shopdesk.errors import (
-    ConflictError,
+    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     ShopdeskError,
@@ -105,10 +105,6 @@ ROUTES: list[tuple[str, str, Role | None]] = [
 ]
 
 
-class Forbidden(ShopdeskError):
-    """Signed in with the right role, but this conversation is not theirs to work on."""
-
-
 def user_json(signed_in: SignedIn) -> dict[str, str]:
     a = signed_in.account
     return {"username": a.username, "name": a.name, "role": a.role.value}
@@ -144,18 +140,10 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         async def endpoint(request: Request) -> Response:
             try:
                 return await work(request)
-            except InvalidRequestError as e:
-                return JSONResponse({"error": str(e)}, status_code=400)
-            except NotFoundError as e:
-                return JSONResponse({"error": str(e)}, status_code=404)
-            except ConflictError as e:
-                return JSONResponse({"error": str(e)}, status_code=409)
-            except Forbidden as e:
-                return JSONResponse({"error": str(e)}, status_code=403)
-            except StoreUnavailableError:
-                logger.exception("console API: a database is unavailable")
-                return JSONResponse({"error": "The database is unavailable; try again in a "
-                                              "minute."}, status_code=503)
+            except ShopdeskError as e:
+                if isinstance(e, StoreUnavailableError):
+                    logger.exception("console API: a database is unavailable")
+                return error_answer(e, "The database is unavailable; try again in a minute.")
         return endpoint
 
     def guarded(role: Role, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -255,7 +243,7 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
         held = auth().store.claims().get(ticket)
         if held is None or (held.account_id != signed_in.account.id
                             and not signed_in.account.role.at_least(Role.SUPERVISOR)):
-            raise Forbidden("Claim the conversation first.")
+            raise ForbiddenError("Claim the conversation first.")
         sender = next(t.sender_id for t in store().waiting_handoffs() if t.ticket == ticket)
         return ticket, sender
 

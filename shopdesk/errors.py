@@ -23,3 +23,7 @@ class StoreUnavailableError(ShopdeskError):
 
 class ConflictError(ShopdeskError):
     """The change collides with another one (e.g. a conversation another agent claimed)."""
+
+
+class ForbiddenError(ShopdeskError):
+    """Signed in, but this record is not the caller's to work on."""

@@ -4,11 +4,13 @@ agent cannot take it; a supervisor sees it in the audit log."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -27,6 +29,27 @@ def add_staff(stack: Stack, username: str, role: str) -> None:
                            role, "--password-stdin"], input=PASSWORD + "\n", text=True,
                           env=stack.services["web"].env, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def console_as(browser, stack: Stack, username: str):  # type: ignore[no-untyped-def]
+    """A new browser signed in to the console as ``username``: (context, page)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return context, page
+
+
+@contextlib.contextmanager
+def staff_api(stack: Stack, username: str) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+    """The console API signed in as ``username``: (client, headers with the CSRF token)."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as client:
+        login = client.post("/console/api/login", json={"username": username,
+                                                          "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        yield client, {"X-CSRF-Token": login.json()["csrf"]}
 
 
 def ticket_of(messages: list[dict]) -> str:
@@ -70,11 +93,8 @@ def test_an_agent_finds_the_angry_customer_first_and_claims_the_conversation(
     page.screenshot(path=str(stack.settings.data_dir / "console-queue.png"), full_page=True)
 
     # a second agent cannot take it: the API answers 409
-    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as sam:
-        login = sam.post("/console/api/login", json={"username": "sam", "password": PASSWORD})
-        csrf = login.json()["csrf"]
-        taken = sam.post(f"/console/api/queue/{angry_ticket}/claim",
-                         headers={"X-CSRF-Token": csrf})
+    with staff_api(stack, "sam") as (sam, headers):
+        taken = sam.post(f"/console/api/queue/{angry_ticket}/claim", headers=headers)
         assert taken.status_code == 409
         audit = sam.get("/console/api/audit").json()["audit"]
         # the supervisor's dashboard counts today's conversations, and the angry customer is
@@ -83,18 +103,13 @@ def test_an_agent_finds_the_angry_customer_first_and_claims_the_conversation(
         assert figures["conversations"][-1] >= 2 and figures["handoffs"][-1] >= 2
         today = figures["days"][-1]
         behind = [c["conversation"] for topic in figures["sentiment"]["topic"]
-                  for c in sam.post("/console/api/dashboard/drill", headers={"X-CSRF-Token": csrf},
+                  for c in sam.post("/console/api/dashboard/drill", headers=headers,
                                     json={"day": today, "dimension": "topic",
                                           "value": topic}).json()["conversations"]]
         assert "e2e-console-angry" in behind
     assert any(e["username"] == "ann" and e["action"] == "claim" and e["target"] == angry_ticket
                for e in audit)
-    supervisor = browser.new_context()
-    board = supervisor.new_page()
-    board.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
-    board.get_by_label("Username").fill("sam")
-    board.get_by_label("Password").fill(PASSWORD)
-    board.get_by_role("button", name="Sign in").click()
+    supervisor, board = console_as(browser, stack, "sam")
     expect(board.locator("#chart-sentiment circle").first).to_be_visible(timeout=30_000)
     board.locator("#chart-sentiment circle").first.click()
     expect(board.locator("#drill li").first).to_be_visible(timeout=15_000)
@@ -112,12 +127,7 @@ def test_an_agent_takes_over_talks_to_the_widget_customer_and_hands_back(
         widget.say("hello")
         ticket = ticket_of([{"text": widget.say("I'd like to talk to a human please")}])
 
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{stack.settings.web_port}/console")
-        page.get_by_label("Username").fill("tia")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = console_as(browser, stack, "tia")
         row = page.locator(f'#queue tr[data-ticket="{ticket}"]')
         row.get_by_role("button", name=f"Claim ticket {ticket}").click()
         row.get_by_role("button", name=f"Open the conversation of ticket {ticket}").click()
@@ -176,10 +186,7 @@ def test_a_rest_client_gets_the_agents_messages_with_its_next_request(stack: Sta
     add_staff(stack, "rob", "agent")
     chat = Chat(stack, "e2e-console-rest")
     ticket = ticket_of(chat.say("please put me through to a human"))
-    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as rob:
-        csrf = rob.post("/console/api/login",
-                        json={"username": "rob", "password": PASSWORD}).json()["csrf"]
-        headers = {"X-CSRF-Token": csrf}
+    with staff_api(stack, "rob") as (rob, headers):
         assert rob.post(f"/console/api/queue/{ticket}/claim", headers=headers).status_code == 200
         assert rob.post(f"/console/api/queue/{ticket}/takeover",
                         headers=headers).status_code == 200
@@ -206,10 +213,7 @@ def test_the_promised_email_reply_is_sent_and_kept_in_the_conversation(
     chat = Chat(stack, "e2e-console-email")
     chat.say("what's the status of order 100236? my email is jane.doe@example.com")
     ticket = ticket_of(chat.say("I need to speak to a human"))
-    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.web_port}") as eve:
-        csrf = eve.post("/console/api/login",
-                        json={"username": "eve", "password": PASSWORD}).json()["csrf"]
-        headers = {"X-CSRF-Token": csrf}
+    with staff_api(stack, "eve") as (eve, headers):
         eve.post(f"/console/api/queue/{ticket}/claim", headers=headers)
         view = eve.get(f"/console/api/queue/{ticket}/conversation").json()
         assert view["email_known"]
