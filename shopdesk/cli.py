@@ -92,6 +92,11 @@ def cmd_run(settings: Settings, clock: Clock) -> int:
     print(
         f"\nPinecrest Outfitters assistant is running:\n"
         f"  chat page       http://{shown}:{settings.web_port}/\n"
+        f"  widget script   http://{shown}:{settings.web_port}/widget.js\n"
+        f"  agent console   http://{shown}:{settings.web_port}/console  (first account: "
+        f".venv/bin/python -m console.staff_cli add NAME --role admin)\n"
+        + "".join(f"  {p.spec.title + ' webhook':15} http://{shown}:{settings.rasa_port}"
+                  f"/webhooks/{p.name}/webhook\n" for p in settings.platforms) +
         f"  Rasa HTTP API   http://{shown}:{settings.rasa_port}/  (JWT; secret in "
         f"{settings.data_dir / 'secrets.env'})\n"
         f"  REST channel    http://{shown}:{settings.rasa_port}/webhooks/rest/webhook\n"
