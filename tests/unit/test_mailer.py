@@ -18,7 +18,8 @@ def test_a_reply_is_sent_with_its_ticket_and_a_clear_error_when_it_cannot_be() -
                                  "Your refund went out today.", "H000001")
         (sent,) = smtp.messages
         assert sent["To"] == "jane.doe@example.com" and sent["X-Shopdesk-Ticket"] == "H000001"
-        assert sent["Message-ID"] == message_id and "refund went out" in sent.get_payload()
+        assert "".join(sent["Message-ID"].split()) == message_id  # a long id may be folded
+        assert "refund went out" in sent.get_payload()
         assert smtp.envelopes == [("help@pinecrest.example", ["jane.doe@example.com"])]
     finally:
         smtp.stop()
