@@ -1,0 +1,134 @@
+"""What every agent-console API handler shares: the services (built on first use), the checks
+on tickets and claims, and reading and writing conversations through Rasa."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+
+from commerce.service import StoreService
+from console.assist import Assistant
+from console.auth import json_body
+from console.conversation import summarise, transcript
+from console.mailer import Mailer
+from console.queue import queue_rows
+from console.rasa_client import RasaClient
+from console.staff_auth import SignedIn, StaffAuth
+from console.staff_store import Role
+from profiles.store import ProfileStore
+from sentiment.alert_store import AlertStore, StoredAlert
+from shopdesk.clock import Clock
+from shopdesk.errors import ForbiddenError, InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.settings import Settings
+
+logger = logging.getLogger(__name__)
+TICKET = re.compile(r"H\d{6}")
+
+
+class ConsoleContext:
+    def __init__(self, settings: Settings, clock: Clock, auth: Callable[[], StaffAuth],
+                 store: Callable[[], StoreService],
+                 alerts: Callable[[], AlertStore] | None = None,
+                 profiles: Callable[[], ProfileStore] | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._factories: dict[str, Callable[[], Any] | None] = {
+            "auth": auth, "store": store, "alerts": alerts, "profiles": profiles,
+            "assistant": lambda: Assistant(settings)}
+        self._made: dict[str, Any] = {}
+        self.rasa = RasaClient(settings, clock)
+        self.mailer = Mailer(settings)
+        self._read_logged: set[tuple[str, str]] = set()  # (session, ticket) audited already
+
+    def _get(self, name: str) -> Any:
+        if name not in self._made:
+            factory = self._factories[name]
+            self._made[name] = factory() if factory is not None else None
+        return self._made[name]
+
+    @property
+    def auth(self) -> StaffAuth:
+        return self._get("auth")  # type: ignore[no-any-return]
+
+    @property
+    def store(self) -> StoreService:
+        return self._get("store")  # type: ignore[no-any-return]
+
+    @property
+    def assistant(self) -> Assistant:
+        return self._get("assistant")  # type: ignore[no-any-return]
+
+    def profiles(self) -> ProfileStore | None:
+        return self._get("profiles") if self.settings.profiles else None
+
+    def alert_list(self) -> list[StoredAlert]:
+        alerts = self._get("alerts")
+        return alerts.alerts(limit=20) if alerts is not None else []
+
+    @staticmethod
+    async def body_of(request: Request) -> dict[str, Any]:
+        body = await json_body(request, empty={})
+        if not isinstance(body, dict):
+            raise InvalidRequestError("The body must be a JSON object.")
+        return body
+
+    # --- tickets and claims --------------------------------------------------------------
+
+    def waiting_ticket(self, ticket: str) -> str:
+        if not TICKET.fullmatch(ticket):
+            raise InvalidRequestError("not a ticket number")
+        if not any(t.ticket == ticket for t in self.store.waiting_handoffs()):
+            raise NotFoundError(f"ticket {ticket} is not waiting")
+        return ticket
+
+    def ticket_of(self, request: Request) -> str:
+        return self.waiting_ticket(request.path_params["ticket"])
+
+    def held(self, ticket: str, signed_in: SignedIn) -> tuple[str, str]:
+        """(ticket, conversation) the caller may work on: their own claim, or a supervisor."""
+        ticket = self.waiting_ticket(ticket)
+        claim = self.auth.store.claims().get(ticket)
+        if claim is None or (claim.account_id != signed_in.account.id
+                             and not signed_in.account.role.at_least(Role.SUPERVISOR)):
+            raise ForbiddenError("Claim the conversation first.")
+        sender = next(t.sender_id for t in self.store.waiting_handoffs() if t.ticket == ticket)
+        return ticket, sender
+
+    def held_ticket(self, request: Request, signed_in: SignedIn) -> tuple[str, str]:
+        return self.held(request.path_params["ticket"], signed_in)
+
+    # --- reading and writing ------------------------------------------------------------
+
+    def queue_json(self) -> dict[str, Any]:
+        staff = self.auth.store
+
+        def username(account_id: str) -> str:
+            account = staff.account(account_id)
+            return account.username if account else "?"
+
+        rows = queue_rows(self.store, staff, self.rasa.tracker, self.clock, username)
+        return {"queue": [r.to_json() for r in rows]}
+
+    def conversation_json(self, ticket: str, signed_in: SignedIn) -> dict[str, Any] | None:
+        """The transcript and summary; None when Rasa cannot give the conversation."""
+        ticket, sender = self.held(ticket, signed_in)
+        tracker = self.rasa.tracker(sender)
+        if tracker is None:
+            return None
+        key = (signed_in.session.token_hash, ticket)
+        if key not in self._read_logged:
+            self._read_logged.add(key)
+            self.auth.audit(signed_in, "read_conversation", ticket)
+        view = transcript(tracker)
+        return {"ticket": ticket, **view, "summary": summarise(view)}
+
+    def say(self, sender: str, signed_in: SignedIn, text: str, *before: dict[str, Any]) -> None:
+        """The agent's words to the customer, on the customer's channel (after ``before``)."""
+        events = [*before, {"event": "bot", "text": text,
+                            "metadata": {"agent": signed_in.account.name}}]
+        if not self.rasa.append(sender, events):
+            raise StoreUnavailableError("Rasa did not take the message")
