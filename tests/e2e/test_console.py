@@ -229,3 +229,25 @@ def test_the_promised_email_reply_is_sent_and_kept_in_the_conversation(
         empty = eve.post(f"/console/api/queue/{ticket}/email", headers=headers, json={"text": ""})
         assert empty.status_code == 400
 
+
+
+def test_a_takeover_survives_a_restart_of_the_rasa_server(stack: Stack) -> None:
+    add_staff(stack, "max", "agent")
+    chat = Chat(stack, "e2e-console-restart")
+    ticket = ticket_of(chat.say("I want to speak to a person"))
+    with staff_api(stack, "max") as (agent, headers):
+        agent.post(f"/console/api/queue/{ticket}/claim", headers=headers)
+        assert agent.post(f"/console/api/queue/{ticket}/takeover",
+                          headers=headers).status_code == 200
+        chat.say("hello?")  # the takeover message is delivered with this request
+        stack.services["rasa"].stop()
+        stack.start(timeout=420, names=("rasa",))
+        # still a person's conversation: the bot stays quiet, the agent still reaches them
+        assert chat.say("are you still there?") == []
+        assert agent.post(f"/console/api/queue/{ticket}/message", headers=headers,
+                          json={"text": "Yes — still here after our restart."}).status_code == 200
+        assert "still here after our restart" in " ".join(
+            m.get("text") or "" for m in chat.say("ok"))
+        assert agent.post(f"/console/api/queue/{ticket}/handback",
+                          headers=headers).status_code == 200
+    assert "back with" in " ".join(m.get("text") or "" for m in chat.say("thanks"))
