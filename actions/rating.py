@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction
-from profiles.service import INTENT_TOPICS
+from profiles.service import latest_topic
 from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
 
 
@@ -22,15 +22,6 @@ def served_by(tracker: Tracker) -> str:
         if isinstance(metadata, dict) and metadata.get("agent"):
             return str(metadata["agent"])
     return ""
-
-
-def conversation_topic(tracker: Tracker) -> str:
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in INTENT_TOPICS:
-                return INTENT_TOPICS[intent]
-    return "general"
 
 
 class ActionAskRating(ServiceAction):
@@ -62,8 +53,9 @@ class ActionRecordRating(ServiceAction):
             dispatcher.utter_message(text="Please tap one of the ratings from 5 to 1.",
                                      buttons=RATING_BUTTONS)
             return []
+        topic = latest_topic(tracker.events) or "general"
         rating = self.services.store.record_rating(tracker.sender_id, int(raw),
-                                                   served_by(tracker), conversation_topic(tracker))
+                                                   served_by(tracker), topic)
         thanks = ("Thank you — that's great to hear!" if rating.score >= 4 else
                   "Thank you for telling us — we'll use it to do better.")
         dispatcher.utter_message(text=f"{thanks} If you'd like to add a comment, just type it.")

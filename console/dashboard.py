@@ -28,7 +28,7 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, select
 
 from commerce.service import StoreService
 from console.queue import CHANNELS
-from profiles.service import INTENT_TOPICS
+from profiles.service import topic_of_intent
 
 DIMENSIONS = ("topic", "channel", "product")
 
@@ -89,16 +89,9 @@ def _turns(rows: Any) -> Iterator[Turn]:
             if not isinstance(score, int | float):
                 continue
             yield Turn(sender, datetime.fromtimestamp(turn["at"], UTC).date(), float(score),
-                       _topic(turn["intent"]), CHANNELS.get(turn["channel"], turn["channel"]
-                                                            or "unknown"),
+                       topic_of_intent(turn["intent"]) or "other",
+                       CHANNELS.get(turn["channel"], turn["channel"] or "unknown"),
                        products.get(sender, ""))
-
-
-def _topic(intent: str) -> str:
-    if intent in INTENT_TOPICS:
-        return INTENT_TOPICS[intent]
-    return {"complaint": "complaints", "report_defect": "faulty items",
-            "ask_question": "questions", "product_question": "products"}.get(intent, "other")
 
 
 def dashboard(turns: list[Turn], store: StoreService, today: date, days: int = 14

@@ -26,7 +26,7 @@ from typing import Any
 from commerce.records import HandoffTicket, OrderStatus
 from commerce.service import StoreService
 from console.staff_store import Claim, StaffStore
-from profiles.service import INTENT_TOPICS
+from profiles.service import latest_topic
 from shopdesk.clock import Clock
 
 MOOD_WEIGHT, FRUSTRATION_WEIGHT, WAIT_WEIGHT = 3.0, 1.5, 1.0
@@ -70,18 +70,6 @@ def _slot_history(events: list[dict[str, Any]], name: str) -> list[Any]:
     return [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == name]
 
 
-def _topic(events: list[dict[str, Any]]) -> str:
-    for event in reversed(events):
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-        if intent in INTENT_TOPICS:
-            return INTENT_TOPICS[intent]
-        if intent in {"complaint", "report_defect"}:
-            return "complaints" if intent == "complaint" else "faulty items"
-        if intent == "ask_question":
-            return "questions"
-    return "other"
 
 
 def queue_rows(store: StoreService, staff: StaffStore,
@@ -115,7 +103,7 @@ def _row(ticket: HandoffTicket, store: StoreService, tracker: dict[str, Any], no
     return QueueRow(
         ticket=ticket.ticket, conversation=ticket.sender_id,
         channel=CHANNELS.get(channel, channel or "unknown"), reason=ticket.reason,
-        topic=_topic(events), waiting_minutes=waiting,
+        topic=latest_topic(events) or "other", waiting_minutes=waiting,
         mood=round(mood, 3) if mood is not None else None,
         mood_trend=[round(m, 3) for m in moods[-6:]], frustration=round(frustration, 3),
         spent=f"£{spent / 100:,.2f}",

@@ -47,6 +47,27 @@ INTENT_TOPICS = {"order_status": "orders", "track_shipment": "shipping", "cancel
                  "payment_problem": "payments"}
 
 
+# topics of the intents that are not a flow (for the agents' queue, the dashboard and CSAT)
+OTHER_TOPICS = {"complaint": "complaints", "report_defect": "faulty items",
+                "ask_question": "questions", "product_question": "products"}
+
+
+def topic_of_intent(intent: str | None) -> str | None:
+    """The topic a customer's message is about, by its intent; None for small talk, buttons…"""
+    return INTENT_TOPICS.get(intent or "") or OTHER_TOPICS.get(intent or "")
+
+
+def latest_topic(events: Any) -> str | None:
+    """The topic of the customer's latest message that has one (Rasa tracker events)."""
+    for event in reversed(list(events or [])):
+        if isinstance(event, dict) and event.get("event") == "user":
+            topic = topic_of_intent(((event.get("parse_data") or {}).get("intent") or {})
+                                    .get("name"))
+            if topic:
+                return topic
+    return None
+
+
 def identity_channel(rasa_channel: str | None) -> str:
     return RASA_CHANNELS.get(rasa_channel or "", "rest")
 
