@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +45,8 @@ class ConsoleContext:
         self.rasa = RasaClient(settings, clock)
         self.mailer = Mailer(settings)
         self._read_logged: set[tuple[str, str]] = set()  # (session, ticket) audited already
+        self._queue_lock = threading.Lock()
+        self._queue_snapshot: tuple[float, dict[str, Any] | None] = (0.0, None)
 
     def _get(self, name: str) -> Any:
         if name not in self._made:
@@ -79,23 +83,27 @@ class ConsoleContext:
     # --- tickets and claims --------------------------------------------------------------
 
     def waiting_ticket(self, ticket: str) -> str:
+        return self._waiting(ticket)[0]
+
+    def _waiting(self, ticket: str) -> tuple[str, str]:
+        """(ticket, conversation) of a ticket still waiting for a person."""
         if not TICKET.fullmatch(ticket):
             raise InvalidRequestError("not a ticket number")
-        if not any(t.ticket == ticket for t in self.store.waiting_handoffs()):
+        found = next((t for t in self.store.waiting_handoffs() if t.ticket == ticket), None)
+        if found is None:
             raise NotFoundError(f"ticket {ticket} is not waiting")
-        return ticket
+        return ticket, found.sender_id
 
     def ticket_of(self, request: Request) -> str:
         return self.waiting_ticket(request.path_params["ticket"])
 
     def held(self, ticket: str, signed_in: SignedIn) -> tuple[str, str]:
         """(ticket, conversation) the caller may work on: their own claim, or a supervisor."""
-        ticket = self.waiting_ticket(ticket)
+        ticket, sender = self._waiting(ticket)
         claim = self.auth.store.claims().get(ticket)
         if claim is None or (claim.account_id != signed_in.account.id
                              and not signed_in.account.role.at_least(Role.SUPERVISOR)):
             raise ForbiddenError("Claim the conversation first.")
-        sender = next(t.sender_id for t in self.store.waiting_handoffs() if t.ticket == ticket)
         return ticket, sender
 
     def held_ticket(self, request: Request, signed_in: SignedIn) -> tuple[str, str]:
@@ -103,7 +111,24 @@ class ConsoleContext:
 
     # --- reading and writing ------------------------------------------------------------
 
-    def queue_json(self) -> dict[str, Any]:
+    def queue_json(self, max_age: float = 0.0) -> dict[str, Any]:
+        """The queue; with ``max_age``, a snapshot at most that many seconds old may be shared
+        (every open console's live view asks each second: one read of Rasa's trackers serves
+        them all)."""
+        with self._queue_lock:
+            taken, snapshot = self._queue_snapshot
+            if max_age and snapshot is not None and time.monotonic() - taken <= max_age:
+                return snapshot
+            snapshot = self._read_queue()
+            self._queue_snapshot = (time.monotonic(), snapshot)
+            return snapshot
+
+    def queue_changed(self) -> None:
+        """A claim, release or handback: the next look at the queue reads it afresh."""
+        with self._queue_lock:
+            self._queue_snapshot = (0.0, None)
+
+    def _read_queue(self) -> dict[str, Any]:
         staff = self.auth.store
 
         def username(account_id: str) -> str:

@@ -42,7 +42,7 @@ def insight_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
                 if ctx.auth.authenticate(request.cookies.get(COOKIE)) is None:
                     yield "event: signed_out\ndata: {}\n\n"
                     return
-                updates = {"queue": await asyncio.to_thread(ctx.queue_json),
+                updates = {"queue": await asyncio.to_thread(ctx.queue_json, 1.0),
                            "alerts": {"alerts": [a.to_json() for a in ctx.alert_list()]}}
                 if ticket is not None:
                     try:

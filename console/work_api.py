@@ -33,6 +33,7 @@ def work_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
     def claim(request: Request, signed_in: SignedIn) -> Response:
         ticket = ctx.ticket_of(request)
         held = ctx.auth.store.claim(ticket, signed_in.account.id, ctx.clock())
+        ctx.queue_changed()
         ctx.auth.audit(signed_in, "claim", ticket)
         return JSONResponse({"ticket": ticket, "claimed_by": signed_in.account.username,
                              "claimed_at": held.claimed_at.isoformat()})
@@ -47,6 +48,7 @@ def work_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
             return JSONResponse({"error": "Only the agent who claimed it, or a supervisor, can "
                                           "release it."}, status_code=403)
         ctx.auth.store.release(ticket)
+        ctx.queue_changed()
         ctx.auth.audit(signed_in, "release", ticket)
         return JSONResponse({"ticket": ticket, "claimed_by": None})
 
@@ -121,6 +123,7 @@ def work_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
             raise StoreUnavailableError("Rasa did not take the handback")
         ctx.store.close_handoff(ticket)
         ctx.auth.store.release(ticket)
+        ctx.queue_changed()
         ctx.auth.audit(signed_in, "handback", ticket)
         return JSONResponse({"ticket": ticket, "paused": False})
 
