@@ -51,7 +51,8 @@ def delete_rasa_events(tracker_db: Path, senders: list[str]) -> int:
 
 
 def delete_support_records(database_url: str, senders: list[str]) -> int:
-    """Complaints, feedback, handoff tickets and photos filed from these conversations."""
+    """Complaints, feedback, handoff tickets, photos, ratings, knowledge gaps and agent answers
+    from these conversations."""
     if not senders:
         return 0
     from shopdesk.database import make_engine
@@ -62,7 +63,7 @@ def delete_support_records(database_url: str, senders: list[str]) -> int:
         names = set(inspect(engine).get_table_names())
         with engine.begin() as conn:
             for name in ("support_feedback", "support_handoffs", "support_photos",
-                         "support_ratings"):
+                         "support_ratings", "knowledge_gaps", "knowledge_agent_answers"):
                 if name in names:
                     table = Table(name, MetaData(), autoload_with=conn)
                     removed += int(conn.execute(

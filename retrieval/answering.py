@@ -27,6 +27,9 @@ class AnswerPolicy:
     # Candidates whose relevance is within this distance of the best one count as "both
     # relevant" and may be re-ordered (by mood, interests); the rest keep their place.
     rerank_window: float = 0.08
+    # an answer given with a confidence under answer_at + this margin counts as low-confidence
+    # (listed on the console's knowledge page for a supervisor to check)
+    low_confidence_margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class QuestionAnswerer:
 
     def pair(self, pair_id: str) -> QAPair | None:
         """A pair by id (e.g. a suggestion the customer clicked)."""
+        if hasattr(self._retriever, "pair"):
+            return self._retriever.pair(pair_id)
         pairs = getattr(self._retriever, "pairs", None) or []
         return next((p for p in pairs if p.id == pair_id), None)
 

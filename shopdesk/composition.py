@@ -11,6 +11,7 @@ from profiles.service import ProfileService
 from retrieval.answering import AnswerPolicy, QuestionAnswerer
 from retrieval.corpus import load_corpus
 from retrieval.keyword_retriever import KeywordRetriever
+from retrieval.knowledge_store import KnowledgeStore
 from sentiment.alert_monitor import AlertMonitor
 from sentiment.service import SentimentService
 from shopdesk.clock import Clock, system_clock
@@ -30,6 +31,8 @@ class Services:
     sentiment: SentimentService = field(default_factory=lambda: default_sentiment())
     profiles: ProfileService = field(default_factory=lambda: ProfileService(None))
     alerts: AlertMonitor | None = None
+    # questions the bot could not answer, and the articles supervisors published (console)
+    knowledge: KnowledgeStore | None = None
 
 
 def default_sentiment() -> SentimentService:
@@ -71,9 +74,11 @@ def build_services(settings: Settings, repository: StoreRepository | None = None
     ``clock`` is handed to every service that needs the time; the wall clock by default.
     """
     store = build_store(settings, clock) if repository is None else StoreService(repository, clock)
-    qa = build_answerer(settings)
+    knowledge = build_knowledge(settings)
+    qa = build_answerer(settings, knowledge)
     alerts = build_alerts(settings, clock)
     return Services(settings=settings, store=store, qa=qa, clock=clock, alerts=alerts,
+                    knowledge=knowledge,
                     sentiment=build_sentiment(settings, qa),
                     profiles=build_profiles(settings, clock, qa))
 
@@ -156,8 +161,34 @@ def build_sentiment(settings: Settings, qa: QuestionAnswerer | None = None) -> S
     return SentimentService(model, mood, ranking, vectors, frustration=head)
 
 
-def build_answerer(settings: Settings) -> QuestionAnswerer:
-    """The hybrid retriever over the built index; keyword search if the index is unusable."""
+def build_knowledge(settings: Settings) -> KnowledgeStore | None:
+    """The knowledge gaps and published articles in the product's database (None if it cannot
+    be reached now: the bot answers from the built index alone and records no gaps)."""
+    from retrieval.knowledge_store import SqlKnowledgeStore
+    from shopdesk.database import make_engine
+    from shopdesk.errors import StoreUnavailableError
+
+    store = SqlKnowledgeStore(make_engine(settings.database_url))
+    try:
+        store.create_schema()
+    except StoreUnavailableError as e:
+        logger.error("knowledge store unavailable (%s); published articles are not used", e)
+        return None
+    return store
+
+
+def build_answerer(settings: Settings, knowledge: KnowledgeStore | None = None) -> QuestionAnswerer:
+    """The hybrid retriever over the built index; keyword search if the index is unusable. With
+    a knowledge store, the articles published in the console are laid over it (no restart)."""
+    from retrieval.live import LiveRetriever
+
+    qa = _built_answerer(settings)
+    if knowledge is not None:
+        return QuestionAnswerer(LiveRetriever(qa._retriever, knowledge), qa.policy)  # type: ignore[arg-type]
+    return qa
+
+
+def _built_answerer(settings: Settings) -> QuestionAnswerer:
     if settings.retriever == "hybrid":
         from retrieval.embedders import MiniLmEmbedder
         from retrieval.index_store import IndexError_, load_retriever, load_tuning
