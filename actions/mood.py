@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import UsesServices, latest_text, visitor
 from actions.profile import link_signed_identity
 from profiles.service import INTENT_TOPICS
+from shopdesk.csat import customer_wrote
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 def customer_texts(tracker: Tracker) -> list[str]:
     """Everything the customer typed in this conversation, oldest first (not button payloads)."""
     return [str(e.get("text")) for e in tracker.events
-            if e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")]
+            if e.get("event") == "user" and customer_wrote(e.get("text"))]
 
 
 class ActionTrackMood(UsesServices, Action):
@@ -43,8 +44,8 @@ class ActionTrackMood(UsesServices, Action):
         # the one action run on every customer message: a website-signed identity links here
         link_signed_identity(self.services.profiles, tracker)
         text = latest_text(tracker)
-        if not text.strip() or text.startswith("/"):
-            return []  # a button or an intent payload says nothing about feelings
+        if not customer_wrote(text):
+            return []  # a button, an intent payload or a triggered intent says nothing about feelings
         rating = tracker.get_slot("csat_comment_for")
         comment: list[EventType] = []
         if rating:  # the words after a rating are its comment (actions.rating)

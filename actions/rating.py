@@ -1,5 +1,6 @@
-"""CSAT: the customer rates the conversation 1-5 when it ends (they say goodbye, or a person
-hands it back to the bot), and may add a comment in their own words (the mood action, which
+"""CSAT: the customer rates the conversation 1-5 when it ends (they say goodbye, a person
+hands it back to the bot, or it goes quiet: the web app's idle sweep triggers ``IDLE_INTENT``,
+``console.idle_csat``), and may add a comment in their own words (the mood action, which
 sees every message, keeps the next thing they type after a rating as its comment)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServiceAction
 from profiles.service import latest_topic
-from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
+from shopdesk.csat import ASK_TEXT, IDLE_INTENT, IDLE_MARK, RATING_BUTTONS, was_asked
 
 
 def served_by(tracker: Tracker) -> str:
@@ -25,7 +26,10 @@ def served_by(tracker: Tracker) -> str:
 
 
 class ActionAskRating(ServiceAction):
-    """Asks once per conversation (not again after a rating)."""
+    """Asks once per conversation (not again after a rating). Asked because the conversation
+    went quiet, it checks again what the web app's sweep checked (the sweep may race a takeover,
+    a new message or a second sweeper): never twice, never while a person has it, never in a
+    form; the question is marked (``IDLE_MARK``) so a REST client gets it with its next request."""
 
     logs_itself = True
 
@@ -34,8 +38,14 @@ class ActionAskRating(ServiceAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
-        if not self.services.store.rated(tracker.sender_id):
-            dispatcher.utter_message(text=ASK_TEXT, buttons=RATING_BUTTONS)
+        if self.services.store.rated(tracker.sender_id):
+            return []
+        if ((tracker.latest_message or {}).get("intent") or {}).get("name") == IDLE_INTENT:
+            if was_asked(tracker.events) or tracker.is_paused() or tracker.active_loop_name:
+                return []
+            dispatcher.utter_message(text=ASK_TEXT, buttons=RATING_BUTTONS, **IDLE_MARK)
+            return []
+        dispatcher.utter_message(text=ASK_TEXT, buttons=RATING_BUTTONS)
         return []
 
 

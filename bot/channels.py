@@ -115,7 +115,8 @@ async def _tracker(sender: str) -> Any:
 async def unread_from_people(sender: str) -> list[dict[str, Any]]:
     """What a person in the agent console told this customer since their last message: a REST
     client has no connection we could push it on, so it is returned with their next request
-    (the agent's messages, the takeover and the handback, with their buttons)."""
+    (the agent's messages, the takeover and the handback, with their buttons) — and the rating
+    question the web app asked when the conversation went quiet (marked ``csat``)."""
     try:
         tracker = await _tracker(sender)
     except Exception as e:
@@ -129,7 +130,8 @@ async def unread_from_people(sender: str) -> list[dict[str, Any]]:
         if kind == "user":
             break
         metadata = getattr(event, "metadata", None) or {}
-        if kind == "bot" and (metadata.get("agent") or metadata.get("handback")):
+        if kind == "bot" and (metadata.get("agent") or metadata.get("handback")
+                              or metadata.get("csat")):
             message = {"text": event.text, **{k: v for k, v in (event.data or {}).items()
                                               if k in {"buttons", "image", "attachment"} and v}}
             unread.insert(0, message)

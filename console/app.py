@@ -9,6 +9,8 @@ a 403 that says what to configure. Our own pages carry a strict Content-Security
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -21,9 +23,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from console.idle_csat import IdleCsat
 from console.limits import ApiLimits
 from console.photos_api import photo_routes
 from console.privacy_api import privacy_routes
+from console.rasa_client import RasaClient
 from console.staff_api import staff_routes
 from console.staff_auth import COOKIE, StaffAuth
 from console.staff_sql import SqlStaffStore
@@ -153,7 +157,22 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 f"frame-ancestors 'self' {' '.join(settings.widget_origins)}",
                 "frame-ancestors 'none'")})
 
-    app = Starlette(routes=[
+    # CSAT when a conversation goes quiet: a background sweep while the app runs (off at 0)
+    idle_csat = (IdleCsat(settings, clock, RasaClient(settings, clock), store_service)
+                 if settings.csat_idle_minutes > 0 else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette):  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(idle_csat.run()) if idle_csat is not None else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = Starlette(lifespan=lifespan, routes=[
         *privacy_routes(settings, open_store),
         *staff_routes(settings, staff_auth, store_service, clock, alert_store, open_store),
         Route("/console", console_page),
@@ -164,6 +183,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         Route("/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
+    app.state.idle_csat = idle_csat
     app.add_middleware(ApiLimits, prefixes=("/api/", "/console/api/"),
                        per_ip=RateLimiter(settings.rate_per_ip),
                        max_body_bytes=settings.max_body_bytes,

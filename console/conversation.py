@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.queue import CHANNELS
+from shopdesk.csat import customer_wrote
 
 
 def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
             metadata = event.get("metadata") or {}
             if kind == "user" and isinstance(metadata, dict) and metadata.get("photo"):
                 text = f"[photo {metadata['photo']}]"
-            if not isinstance(text, str) or not text or (kind == "user" and text.startswith("/")):
+            if not isinstance(text, str) or not text or (kind == "user" and not customer_wrote(text)):
                 continue
             agent = metadata.get("agent") if isinstance(metadata, dict) else None
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") \

@@ -29,6 +29,7 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, select
 from commerce.service import StoreService
 from console.queue import CHANNELS
 from profiles.service import topic_of_intent
+from shopdesk.csat import customer_wrote
 
 DIMENSIONS = ("topic", "channel", "product")
 
@@ -76,7 +77,7 @@ def _turns(rows: Any) -> Iterator[Turn]:
         if kind == "user":
             text = str(data.get("text") or "")
             intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-            if text.startswith("/"):
+            if not customer_wrote(text):
                 continue
             pending[sender] = {"at": timestamp, "intent": intent,
                                "channel": str(data.get("input_channel") or "")}

@@ -63,3 +63,21 @@ class RasaClient:
             logger.warning("could not read a conversation from Rasa: %s", type(e).__name__)
             return None
         return body if isinstance(body, dict) else None
+
+    def trigger(self, conversation: str, intent: str) -> bool:
+        """Trigger ``intent`` in the conversation as if the customer had said it (Rasa's own
+        ``trigger_intent``): the bot's answer goes to the channel they last used."""
+        if not self._secret:
+            return False
+        token = rasa_admin_token(self._secret, self._clock, minutes=5)
+        try:
+            answer = httpx.post(
+                self._url(conversation, "trigger_intent"), json={"name": intent},
+                params={"output_channel": "latest"},
+                headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout * 6)
+        except httpx.HTTPError as e:
+            logger.warning("could not trigger an intent in Rasa: %s", type(e).__name__)
+            return False
+        if answer.status_code != 200:
+            logger.warning("Rasa answered HTTP %s to a triggered intent", answer.status_code)
+        return answer.status_code == 200

@@ -132,6 +132,8 @@ class Settings:
     smtp_password: Secret = field(default_factory=lambda: Secret(""))
     smtp_from: str = ""
     smtp_starttls: bool = True
+    # CSAT: ask a conversation that has been quiet this long for its rating (0 = never)
+    csat_idle_minutes: float = 15.0
     # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
@@ -281,6 +283,7 @@ class Settings:
             staff_idle_minutes=get_float("STAFF_IDLE_MINUTES", 30.0, 1.0, 24 * 60),
             staff_logins_per_minute=get_int("STAFF_LOGINS_PER_MINUTE", 10, 1, 1000),
             staff_stream_seconds=get_float("STAFF_STREAM_SECONDS", 300.0, 1.0, 3600.0),
+            csat_idle_minutes=get_float("CSAT_IDLE_MINUTES", 15.0, 0.0, 7 * 24 * 60),
             smtp_host=get("SMTP_HOST", ""),
             smtp_port=smtp_port,
             smtp_user=get("SMTP_USER", ""),
