@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -26,8 +27,10 @@ from retrieval.answering import Decision
 from sentiment.mood import Tone
 from sentiment.ranking import topic_of
 from sentiment.tone import HUMAN_BUTTON, acknowledgement, offer_line, shape
+from shopdesk.csat import EXTERNAL_PREFIX
 from shopdesk.redact import redact
 from shopdesk.support_hours import when
+from shopdesk.wait_estimate import WINDOW_DAYS, estimate_wait, wait_sentence
 
 _CATEGORY_WORDS = {
     "jacket": "jackets", "coat": "jackets", "parka": "jackets", "fleece": "fleece",
@@ -324,16 +327,17 @@ class ActionHandoff(ServiceAction):
         return "action_handoff"
 
     def _when_someone_comes(self, ticket: str) -> str:
-        """The customer's place in the queue now, or when the team is next in (by the one
-        clock and the configured hours and holidays)."""
+        """The customer's place in the queue now and how long recent customers really waited
+        (``shopdesk.wait_estimate``: measured, or an honest "can't say"), or when the team is
+        next in (by the one clock and the configured hours and holidays)."""
         hours = self.services.settings.support_hours
         now = self.services.clock()
-        waiting = [t.ticket for t in self.services.store.waiting_handoffs()]
+        store = self.services.store
+        waiting = [t.ticket for t in store.waiting_handoffs()]
         place = waiting.index(ticket) + 1 if ticket in waiting else len(waiting) or 1
         if hours.is_open(now):
-            ahead = ("You're next" if place == 1 else
-                     f"You're number {place} in the queue")
-            return f"{ahead}; a person will join here as soon as they're free."
+            measured = store.handoff_waits(now - timedelta(days=WINDOW_DAYS))
+            return wait_sentence(estimate_wait(measured, hours, now), place)
         opening = hours.next_open(now)
         back = f" They'll reply {when(opening, now, hours.zone)}." if opening else ""
         return (f"Our team is offline right now (we're here {hours.describe()}).{back} "
@@ -353,6 +357,7 @@ class ActionHandoff(ServiceAction):
             redact(str(e.get("text") or ""))
             for e in tracker.events
             if e.get("event") == "user" and e.get("text") and e.get("text") != "/share_photo"
+            and not str(e.get("text")).startswith(EXTERNAL_PREFIX)
         ][-6:]
         order = tracker.get_slot("order_number")
         # the photos the customer attached, for the person who takes over (staff API)

@@ -29,6 +29,7 @@ class InMemoryStoreRepository:
         self._orders = {o.number: o for o in orders}
         self._returns: list[ReturnRequest] = []
         self._handoffs: list[HandoffTicket] = []
+        self._claimed: dict[str, tuple[datetime, datetime]] = {}  # ticket -> (asked, claimed)
         self._feedback: list[FeedbackEntry] = []
         self._photos: dict[str, Photo] = {}
         self._ratings: list[Rating] = []
@@ -97,6 +98,19 @@ class InMemoryStoreRepository:
         with self._lock:
             found = [t for t in self._handoffs if t.status == "queued"]
         return sorted(found, key=lambda t: (t.created_at, t.ticket))
+
+    def mark_handoff_claimed(self, ticket: str, at: datetime) -> None:
+        with self._lock:
+            found = next((t for t in self._handoffs if t.ticket == ticket), None)
+            if found is None:
+                raise NotFoundError(f"no handoff ticket {ticket}")
+            self._claimed.setdefault(ticket, (found.created_at, at))
+
+    def handoff_waits(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        with self._lock:
+            found = sorted((asked, claimed, ticket) for ticket, (asked, claimed)
+                           in self._claimed.items() if asked >= since)
+        return [(asked, claimed) for asked, claimed, _ in found]
 
     def add_feedback(self, sender_id: str, kind: str, text: str,
                      created_at: datetime) -> FeedbackEntry:

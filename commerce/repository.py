@@ -54,6 +54,16 @@ class StoreRepository(Protocol):
         """Every ticket still waiting for a person (status "queued"), oldest first."""
         ...
 
+    def mark_handoff_claimed(self, ticket: str, at: datetime) -> None:
+        """A person claimed the ticket at ``at``; only the first claim counts (a ticket released
+        and claimed again waited until the first). Raises NotFoundError for an unknown ticket."""
+        ...
+
+    def handoff_waits(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        """(asked for, first claimed) of every claimed ticket asked for at or after ``since``,
+        oldest first."""
+        ...
+
     def add_feedback(self, sender_id: str, kind: str, text: str,
                      created_at: datetime) -> FeedbackEntry: ...
 

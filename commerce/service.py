@@ -287,6 +287,14 @@ class StoreService:
         """Every ticket since ``since`` (the dashboard's handoff and containment counts)."""
         return self._repo.handoffs_since(since)
 
+    def handoff_claimed(self, ticket: str) -> None:
+        """A person claimed the ticket now (the first claim is its measured wait)."""
+        self._repo.mark_handoff_claimed(ticket, self._clock())
+
+    def handoff_waits(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        """(asked for, first claimed) of the claimed tickets asked for since ``since``."""
+        return self._repo.handoff_waits(since)
+
     def waiting_handoffs(self) -> list[HandoffTicket]:
         """Every conversation waiting for a person, oldest first (the agents' queue)."""
         return self._repo.open_handoffs()

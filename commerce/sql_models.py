@@ -109,6 +109,17 @@ class HandoffRow(Base):
     status: Mapped[str] = mapped_column(String(20))
 
 
+class HandoffWaitRow(Base):
+    """How long a handoff waited: when it was asked for and when a person first claimed it.
+    No customer data (the ticket is a random number), so it outlives the ticket's erasure."""
+
+    __tablename__ = "support_handoff_waits"
+
+    ticket: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class RatingRow(Base):
     __tablename__ = "support_ratings"
 

@@ -29,6 +29,7 @@ from commerce.sql_models import (
     CustomerRow,
     FeedbackRow,
     HandoffRow,
+    HandoffWaitRow,
     OrderRow,
     PhotoRow,
     ProductRow,
@@ -275,6 +276,24 @@ class SqlStoreRepository:
             rows = s.scalars(select(HandoffRow).where(HandoffRow.status == "queued")
                              .order_by(HandoffRow.created_at, HandoffRow.ticket))
             return [_handoff(r) for r in rows]
+
+        return self._run(work)
+
+    def mark_handoff_claimed(self, ticket: str, at: datetime) -> None:
+        def work(s: Session) -> None:
+            row = s.get(HandoffRow, ticket)
+            if row is None:
+                raise NotFoundError(f"no handoff ticket {ticket}")
+            if s.get(HandoffWaitRow, ticket) is None:
+                s.add(HandoffWaitRow(ticket=ticket, created_at=row.created_at, claimed_at=at))
+
+        self._run(work)
+
+    def handoff_waits(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        def work(s: Session) -> list[tuple[datetime, datetime]]:
+            rows = s.scalars(select(HandoffWaitRow).where(HandoffWaitRow.created_at >= since)
+                             .order_by(HandoffWaitRow.created_at, HandoffWaitRow.ticket))
+            return [(_aware(r.created_at), _aware(r.claimed_at)) for r in rows]
 
         return self._run(work)
 

@@ -18,7 +18,7 @@ from console.profile_panel import profile_panel
 from console.staff_auth import SignedIn
 from console.staff_store import Role
 from shopdesk.csat import ASK_TEXT, RATING_BUTTONS
-from shopdesk.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.errors import InvalidRequestError, NotFoundError, ShopdeskError, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 UNREADABLE = {"error": "The conversation cannot be read right now."}
@@ -33,6 +33,10 @@ def work_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
     def claim(request: Request, signed_in: SignedIn) -> Response:
         ticket = ctx.ticket_of(request)
         held = ctx.auth.store.claim(ticket, signed_in.account.id, ctx.clock())
+        try:  # the first claim ends the ticket's measured wait (shopdesk.wait_estimate)
+            ctx.store.handoff_claimed(ticket)
+        except ShopdeskError as e:
+            logger.warning("the wait of %s was not recorded: %s", ticket, type(e).__name__)
         ctx.queue_changed()
         ctx.auth.audit(signed_in, "claim", ticket)
         return JSONResponse({"ticket": ticket, "claimed_by": signed_in.account.username,

@@ -87,6 +87,24 @@ class StoreRepositoryContract:
         with pytest.raises(NotFoundError):
             repo.set_handoff_status("H999999", "closed")
 
+    def test_a_handoff_wait_is_measured_to_its_first_claim(self, repo: StoreRepository) -> None:
+        later = HandoffTicket("H000006", "web-6", "requested", "b", NOW.replace(minute=20))
+        first = HandoffTicket("H000005", "web-5", "requested", "a", NOW)
+        never = HandoffTicket("H000007", "web-7", "requested", "c", NOW.replace(minute=30))
+        for ticket in (later, first, never):
+            repo.add_handoff(ticket)
+        assert repo.handoff_waits(NOW) == []
+        repo.mark_handoff_claimed("H000006", NOW.replace(minute=26))
+        repo.mark_handoff_claimed("H000005", NOW.replace(minute=4))
+        repo.mark_handoff_claimed("H000005", NOW.replace(minute=50))  # released, claimed again
+        assert repo.handoff_waits(NOW) == [(NOW, NOW.replace(minute=4)),
+                                           (NOW.replace(minute=20), NOW.replace(minute=26))]
+        assert repo.handoff_waits(NOW.replace(minute=1)) == [
+            (NOW.replace(minute=20), NOW.replace(minute=26))]
+        assert all(t.tzinfo is not None for pair in repo.handoff_waits(NOW) for t in pair)
+        with pytest.raises(NotFoundError):
+            repo.mark_handoff_claimed("H999999", NOW)
+
     def test_photos_round_trip_and_link_to_one_case(self, repo: StoreRepository) -> None:
         first = repo.add_photo(Photo("P1", "web-2", "image/jpeg", b"\xff\xd8jpeg", 40, 30, NOW))
         repo.add_photo(Photo("P2", "web-2", "image/jpeg", b"\xff\xd8more", 4, 3,
