@@ -19,6 +19,7 @@ from actions.base import (
     tone_of,
     visitor,
 )
+from actions.knowledge_gaps import note_gap
 from actions.photos import link_photos, open_case_ref
 from actions.profile import suggestion_buttons
 from actions.wording import case_next_steps, cited, product_text
@@ -118,6 +119,7 @@ class ActionAnswerQuestion(ServiceAction):
                                              buttons=[HUMAN_BUTTON])
                 return [SlotSet("failed_attempts", 0.0)]
         result = self.services.qa.answer(question, rerank)
+        note_gap(self.services, tracker, question, result)
         if result.decision is Decision.ANSWER:
             hit = result.hits[0]
             self._remember(tracker, hit.pair, "answered")

@@ -32,6 +32,7 @@ from console.staff_api import staff_routes
 from console.staff_auth import COOKIE, StaffAuth
 from console.staff_sql import SqlStaffStore
 from profiles.service import CONSENT_TEXT
+from retrieval.knowledge_store import SqlKnowledgeStore
 from sentiment.alert_store import SqlAlertStore
 from shopdesk.clock import Clock, system_clock
 from shopdesk.composition import build_store
@@ -128,9 +129,15 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             stores["store"] = build_store(settings, clock)
         return stores["store"]
 
+    def database():  # type: ignore[no-untyped-def]
+        """One engine (one connection pool) for the console's staff, alert and knowledge tables."""
+        if "engine" not in stores:
+            stores["engine"] = make_engine(settings.database_url)
+        return stores["engine"]
+
     def staff_auth() -> StaffAuth:  # one for the process: the console and the photo routes
         if "auth" not in stores:
-            staff = SqlStaffStore(make_engine(settings.database_url))
+            staff = SqlStaffStore(database())
             staff.create_schema()
             stores["auth"] = StaffAuth(staff, clock, settings.staff_session_hours,
                                        settings.staff_idle_minutes,
@@ -146,9 +153,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         return lambda action, target: auth.audit(member, action, target)
 
     def alert_store() -> SqlAlertStore:
-        alerts = SqlAlertStore(make_engine(settings.database_url))
+        alerts = SqlAlertStore(database())
         alerts.create_schema()
         return alerts
+
+    def knowledge_store() -> SqlKnowledgeStore:
+        knowledge = SqlKnowledgeStore(database())
+        knowledge.create_schema()
+        return knowledge
 
     async def console_page(_: Request) -> Response:
         return FileResponse(STATIC / "console.html", headers={
@@ -174,7 +186,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app = Starlette(lifespan=lifespan, routes=[
         *privacy_routes(settings, open_store),
-        *staff_routes(settings, staff_auth, store_service, clock, alert_store, open_store),
+        *staff_routes(settings, staff_auth, store_service, clock, alert_store, open_store,
+                      knowledge_store),
         Route("/console", console_page),
         *photo_routes(settings, store_service, cross_origin, staff_viewer),
         Route("/", index),

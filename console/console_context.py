@@ -22,9 +22,11 @@ from console.rasa_client import RasaClient
 from console.staff_auth import SignedIn, StaffAuth
 from console.staff_store import Role
 from profiles.store import ProfileStore
+from retrieval.knowledge_store import AgentAnswer, KnowledgeStore
 from sentiment.alert_store import AlertStore, StoredAlert
 from shopdesk.clock import Clock
 from shopdesk.errors import ForbiddenError, InvalidRequestError, NotFoundError, StoreUnavailableError
+from shopdesk.redact import redact
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -35,12 +37,14 @@ class ConsoleContext:
     def __init__(self, settings: Settings, clock: Clock, auth: Callable[[], StaffAuth],
                  store: Callable[[], StoreService],
                  alerts: Callable[[], AlertStore] | None = None,
-                 profiles: Callable[[], ProfileStore] | None = None) -> None:
+                 profiles: Callable[[], ProfileStore] | None = None,
+                 knowledge: Callable[[], KnowledgeStore] | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self._factories: dict[str, Callable[[], Any] | None] = {
             "auth": auth, "store": store, "alerts": alerts, "profiles": profiles,
-            "assistant": lambda: Assistant(settings)}
+            "knowledge": knowledge,
+            "assistant": lambda: Assistant(settings, knowledge=self.knowledge)}
         self._made: dict[str, Any] = {}
         self.rasa = RasaClient(settings, clock)
         self.mailer = Mailer(settings)
@@ -65,6 +69,10 @@ class ConsoleContext:
     @property
     def assistant(self) -> Assistant:
         return self._get("assistant")  # type: ignore[no-any-return]
+
+    @property
+    def knowledge(self) -> KnowledgeStore | None:
+        return self._get("knowledge")  # type: ignore[no-any-return]
 
     def profiles(self) -> ProfileStore | None:
         return self._get("profiles") if self.settings.profiles else None
@@ -138,18 +146,47 @@ class ConsoleContext:
         rows = queue_rows(self.store, staff, self.rasa.tracker, self.clock, username)
         return {"queue": [r.to_json() for r in rows]}
 
+    def audit_read_once(self, signed_in: SignedIn, action: str, target: str) -> None:
+        """A read goes into the audit log once per session (the live view re-reads often)."""
+        key = (signed_in.session.token_hash, f"{action}:{target}")
+        if key not in self._read_logged:
+            self._read_logged.add(key)
+            self.auth.audit(signed_in, action, target)
+
     def conversation_json(self, ticket: str, signed_in: SignedIn) -> dict[str, Any] | None:
         """The transcript and summary; None when Rasa cannot give the conversation."""
         ticket, sender = self.held(ticket, signed_in)
         tracker = self.rasa.tracker(sender)
         if tracker is None:
             return None
-        key = (signed_in.session.token_hash, ticket)
-        if key not in self._read_logged:
-            self._read_logged.add(key)
-            self.auth.audit(signed_in, "read_conversation", ticket)
+        self.audit_read_once(signed_in, "read_conversation", ticket)
         view = transcript(tracker)
         return {"ticket": ticket, **view, "summary": summarise(view)}
+
+    def remember_answer(self, sender: str, signed_in: SignedIn, text: str) -> None:
+        """What the agent replied to what the customer had just said (both redacted), for agent
+        assist to suggest next time; a failure here never stops the message."""
+        if self.knowledge is None:
+            return
+        try:
+            tracker = self.rasa.tracker(sender) or {}
+            said: list[str] = []
+            own = True  # the newest agent message is the one just sent
+            for event in reversed(tracker.get("events") or []):
+                if event.get("event") == "bot" and (event.get("metadata") or {}).get("agent"):
+                    if not own:
+                        break  # only the customer's words since the agent's previous message
+                    own = False
+                    continue
+                if event.get("event") == "user" and isinstance(event.get("text"), str) \
+                        and not event["text"].startswith("/"):
+                    said.insert(0, event["text"])
+            if said:
+                self.knowledge.record_agent_answer(AgentAnswer(
+                    0, self.clock(), redact(" ".join(said[-3:]))[:2000], redact(text),
+                    signed_in.account.username, sender))
+        except StoreUnavailableError as e:
+            logger.warning("agent answer not kept for suggestions (%s)", e)
 
     def say(self, sender: str, signed_in: SignedIn, text: str, *before: dict[str, Any]) -> None:
         """The agent's words to the customer, on the customer's channel (after ``before``)."""

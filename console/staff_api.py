@@ -2,7 +2,8 @@
 member of at least the role in :data:`ROUTES` — the one table the route-by-route tests read —
 and every state-changing route needs the session's CSRF token in ``X-CSRF-Token``. The guard and
 sign-in are here; the handlers are in ``console.work_api`` (working conversations),
-``console.insight_api`` (live view, alerts, dashboard) and :func:`account_handlers` (accounts),
+``console.insight_api`` (live view, alerts, dashboard), ``console.knowledge_api`` (knowledge
+upkeep) and :func:`account_handlers` (accounts),
 sharing one ``console.console_context.ConsoleContext``.
 
     POST /console/api/login   {"username", "password"} → 200 {"user", "csrf"} + session cookie
@@ -32,6 +33,12 @@ sharing one ``console.console_context.ConsoleContext``.
     POST /console/api/dashboard/drill {"day", "dimension", "value"} → the conversations behind
          one point of a sentiment series
     GET  /console/api/audit   → the newest audit entries (supervisors)
+    GET  /console/api/knowledge → unanswered questions grouped by meaning, and the published
+         articles; GET /console/api/knowledge/search?q= → existing answers to edit;
+    POST /console/api/knowledge/articles {"id"?, "question", "answer", "category"?, "gap_ids"?}
+         → published: the bot answers with it within seconds (console.knowledge_api);
+    POST /console/api/knowledge/articles/{id}/retire, POST /console/api/knowledge/gaps/dismiss
+         {"gap_ids"}                                                          (supervisors)
     GET  /console/api/staff, POST /console/api/staff {"username", "name", "role", "password"},
     POST /console/api/staff/{username}/disable | enable      (admins)
 """
@@ -52,10 +59,12 @@ from commerce.service import StoreService
 from console.auth import error_answer
 from console.console_context import ConsoleContext
 from console.insight_api import insight_handlers
+from console.knowledge_api import knowledge_handlers
 from console.staff_auth import COOKIE, LoginRefused, SignedIn, StaffAuth, TooManyAttempts
 from console.staff_store import Role
 from console.work_api import work_handlers
 from profiles.store import ProfileStore
+from retrieval.knowledge_store import KnowledgeStore
 from sentiment.alert_store import AlertStore
 from shopdesk.clock import Clock
 from shopdesk.errors import (
@@ -91,6 +100,11 @@ ROUTES: list[tuple[str, str, Role | None]] = [
     ("GET", "/console/api/dashboard", Role.SUPERVISOR),
     ("POST", "/console/api/dashboard/drill", Role.SUPERVISOR),
     ("GET", "/console/api/audit", Role.SUPERVISOR),
+    ("GET", "/console/api/knowledge", Role.SUPERVISOR),
+    ("GET", "/console/api/knowledge/search", Role.SUPERVISOR),
+    ("POST", "/console/api/knowledge/articles", Role.SUPERVISOR),
+    ("POST", "/console/api/knowledge/articles/{article_id}/retire", Role.SUPERVISOR),
+    ("POST", "/console/api/knowledge/gaps/dismiss", Role.SUPERVISOR),
     ("GET", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff", Role.ADMIN),
     ("POST", "/console/api/staff/{username}/{change}", Role.ADMIN),
@@ -105,10 +119,11 @@ def user_json(signed_in: SignedIn) -> dict[str, str]:
 def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
                  store_factory: Callable[[], StoreService], clock: Clock,
                  alerts_factory: Callable[[], AlertStore] | None = None,
-                 profiles_factory: Callable[[], ProfileStore] | None = None) -> list[Route]:
+                 profiles_factory: Callable[[], ProfileStore] | None = None,
+                 knowledge_factory: Callable[[], KnowledgeStore] | None = None) -> list[Route]:
     """Every console route, each behind the guard of its role in :data:`ROUTES`."""
     ctx = ConsoleContext(settings, clock, auth_factory, store_factory, alerts_factory,
-                         profiles_factory)
+                         profiles_factory, knowledge_factory)
     secure = settings.web_public_url.startswith("https://")
 
     def answer_errors(work: Callable[[Request], Awaitable[Response]]
@@ -158,7 +173,8 @@ def staff_routes(settings: Settings, auth_factory: Callable[[], StaffAuth],
                             httponly=True, samesite="strict", secure=secure, path="/")
         return response
 
-    handlers = {**account_handlers(ctx), **work_handlers(ctx), **insight_handlers(ctx)}
+    handlers = {**account_handlers(ctx), **work_handlers(ctx), **insight_handlers(ctx),
+                **knowledge_handlers(ctx)}
     routes = [Route("/console/api/login", login, methods=["POST"])]
     for method, path, role in ROUTES:
         if role is not None:

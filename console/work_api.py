@@ -85,6 +85,7 @@ def work_handlers(ctx: ConsoleContext) -> dict[tuple[str, str], Any]:
         if len(text) > 4000:
             raise InvalidRequestError("A message can have at most 4,000 characters.")
         await asyncio.to_thread(ctx.say, sender, signed_in, text.strip())
+        await asyncio.to_thread(ctx.remember_answer, sender, signed_in, text.strip())
         ctx.auth.audit(signed_in, "message", ticket)
         return JSONResponse({"ticket": ticket, "sent": True})
 

@@ -461,6 +461,93 @@
   }
   $("dimension").addEventListener("change", renderDashboard);
 
+  // ---- knowledge upkeep (supervisors): unanswered questions, grouped; write and publish ----
+  var editing = null;  // {id (editing an existing answer) or null, gap_ids}
+
+  function button(text, label, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function openArticle(group, existing) {
+    editing = { id: existing ? existing.id : null, gap_ids: group ? group.gap_ids : [] };
+    $("article").hidden = false;
+    $("article-title").textContent = existing ? "Improve the answer “" + existing.question + "”" : "New answer";
+    $("article-examples").textContent = group ? "Customers asked: " + group.examples.map(function (e) { return "“" + e + "”"; }).join(", ") : "";
+    $("article-question").value = existing ? existing.question : (group ? group.question : "");
+    $("article-answer").value = existing ? existing.answer : "";
+    $("article-category").value = existing ? (existing.category || "") : "";
+    (existing ? $("article-answer") : $("article-question")).focus();
+  }
+
+  function renderKnowledge(d) {
+    $("knowledge-count").textContent = "(" + d.open_questions + " open)";
+    var body = $("gaps").querySelector("tbody");
+    body.textContent = "";
+    d.groups.forEach(function (g) {
+      var row = document.createElement("tr");
+      var asked = cell(row, g.question);
+      var examples = document.createElement("span");
+      examples.className = "examples";
+      examples.textContent = g.examples.slice(1).map(function (e) { return "“" + e + "”"; }).join(" · ");
+      asked.appendChild(examples);
+      cell(row, String(g.customers));
+      var mood = cell(row, moodWords(g.mood) + (g.upset ? " (" + g.upset + " upset)" : ""));
+      if (g.mood <= -0.3) mood.className = "mood upset";
+      cell(row, new Date(g.last_asked).toLocaleString());
+      cell(row, g.nearest ? g.nearest.question : "—");
+      var actions = cell(row, "");
+      actions.appendChild(button("Write answer", "Write an answer to: " + g.question, function () { openArticle(g, null); }));
+      if (g.nearest) actions.appendChild(button("Improve closest", "Improve the answer " + g.nearest.question, function () { openArticle(g, g.nearest); }));
+      actions.appendChild(button("Dismiss", "Dismiss: " + g.question, function () {
+        api("POST", "/console/api/knowledge/gaps/dismiss", { gap_ids: g.gap_ids })
+          .then(function () { status("Dismissed."); loadKnowledge(); })
+          .catch(function (e) { status(e.message, true); });
+      }));
+      body.appendChild(row);
+    });
+    var list = $("articles").querySelector("tbody");
+    list.textContent = "";
+    d.articles.forEach(function (a) {
+      var row = document.createElement("tr");
+      cell(row, a.question + (a.retired ? " (retired)" : ""));
+      cell(row, a.answer);
+      cell(row, a.author);
+      cell(row, new Date(a.updated_at).toLocaleString());
+      var actions = cell(row, "");
+      actions.appendChild(button("Edit", "Edit the answer " + a.question, function () { openArticle(null, a); }));
+      if (!a.retired) actions.appendChild(button("Retire", "Retire the answer " + a.question, function () {
+        api("POST", "/console/api/knowledge/articles/" + encodeURIComponent(a.id) + "/retire")
+          .then(function () { status("Retired."); loadKnowledge(); })
+          .catch(function (e) { status(e.message, true); });
+      }));
+      list.appendChild(row);
+    });
+  }
+
+  function loadKnowledge() {
+    api("GET", "/console/api/knowledge").then(renderKnowledge)
+      .catch(function (e) { if (e.status !== 401) status(e.message, true); });
+  }
+
+  $("article").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var body = { question: $("article-question").value, answer: $("article-answer").value,
+                 category: $("article-category").value, gap_ids: editing ? editing.gap_ids : [] };
+    if (editing && editing.id) body.id = editing.id;
+    api("POST", "/console/api/knowledge/articles", body).then(function (r) {
+      status("Published — the bot answers with it from now on (" + r.answered_questions + " waiting question(s) answered).");
+      $("article").hidden = true;
+      editing = null;
+      loadKnowledge();
+    }).catch(function (err) { status(err.message, true); });
+  });
+  $("article-cancel").addEventListener("click", function () { $("article").hidden = true; editing = null; });
+
   function refresh() {
     api("GET", "/console/api/alerts").then(function (d) { renderAlerts(d.alerts); }).catch(function () {});
     api("GET", "/console/api/queue").then(function (d) { renderQueue(d.queue); })
@@ -480,12 +567,14 @@
     $("queue-section").hidden = false;
     $("audit-section").hidden = user.role === "agent";
     $("dashboard").hidden = user.role === "agent";
-    if (user.role !== "agent") loadDashboard();
+    $("knowledge").hidden = user.role === "agent";
+    if (user.role !== "agent") { loadDashboard(); loadKnowledge(); }
     refresh();
     listen();
     clearInterval(timer);
     if (user.role !== "agent") timer = setInterval(function () {  // the audit log, slowly
       api("GET", "/console/api/audit").then(function (d) { renderAudit(d.audit); }).catch(function () {});
+      if ($("article").hidden) loadKnowledge();
     }, 30000);
     api("GET", "/console/api/canned").then(function (d) {
       canned = d.canned || [];
@@ -508,6 +597,7 @@
     $("queue-section").hidden = true;
     $("audit-section").hidden = true;
     $("dashboard").hidden = true;
+    $("knowledge").hidden = true;
   }
 
   $("login").addEventListener("submit", function (e) {
