@@ -60,7 +60,8 @@ class ActionTrackMood(UsesServices, Action):
         if self.services.alerts is not None:  # the spike alerts watch every scored message
             self.services.alerts.record(turn.result.score, INTENT_TOPICS.get(intent or "",
                                                                              intent or "other"),
-                                        str(tracker.get_slot("product") or ""))
+                                        str(next(tracker.get_latest_entity_values("product"), None)
+                                            or tracker.get_slot("product") or ""))
         if turn.state.escalate:
             logger.info("conversation %s: offering a person unprompted (%s)",
                         tracker.sender_id[:8], "; ".join(turn.state.reasons))

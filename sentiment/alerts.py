@@ -40,7 +40,7 @@ class ScoredMessage:
 
 @dataclass(frozen=True)
 class AlertSettings:
-    bucket_minutes: int = 15
+    bucket_minutes: float = 15
     negative_below: float = -0.25   # a message at or below this score counts as negative
     alpha: float = 0.05             # EWMA weight of each new bucket in the baseline
     prior_rate: float = 0.2         # baseline before a key has history

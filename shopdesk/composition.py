@@ -58,13 +58,14 @@ def build_alerts(settings: Settings, clock: Clock) -> AlertMonitor:
     """The spike alerts: kept in the database for the console, posted to the webhook."""
     from sentiment.alert_monitor import WebhookNotifier
     from sentiment.alert_store import SqlAlertStore
+    from sentiment.alerts import AlertSettings
     from shopdesk.database import make_engine
 
     store = SqlAlertStore(make_engine(settings.database_url))
     store.create_schema()
     webhook = settings.alert_webhook_url.reveal()
-    return AlertMonitor(clock, notify=WebhookNotifier(webhook, settings.store_name)
-                        if webhook else None, store=store)
+    notify = WebhookNotifier(webhook, settings.store_name) if webhook else None
+    return AlertMonitor(clock, AlertSettings(**settings.alerts), notify=notify, store=store)
 
 
 def build_services(settings: Settings, repository: StoreRepository | None = None,

@@ -150,6 +150,7 @@ class Settings:
     sentiment_precision: str = "auto"
     mood: dict[str, float] = field(default_factory=dict)
     ranking: dict[str, float] = field(default_factory=dict)
+    alerts: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -209,6 +210,12 @@ class Settings:
         ranking = {
             "remedy_weight": get_float("RANK_REMEDY_WEIGHT", 0.6, 0.0, 5.0),
             "promo_weight": get_float("RANK_PROMO_WEIGHT", 0.2, 0.0, 5.0),
+        }
+        alerts = {  # the sentiment spike detector (sentiment.alerts.AlertSettings)
+            "bucket_minutes": get_float("ALERT_BUCKET_MINUTES", 15.0, 0.05, 24 * 60),
+            "min_volume": get_int("ALERT_MIN_VOLUME", 20, 1, 100_000),
+            "warmup": get_int("ALERT_WARMUP_BUCKETS", 8, 0, 10_000),
+            "threshold": get_float("ALERT_THRESHOLD", 6.0, 0.5, 100.0),
         }
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -276,6 +283,7 @@ class Settings:
             profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             alert_webhook_url=Secret(alert_webhook),
+            alerts=alerts,
             support_hours=SupportHours.from_config(
                 get("SUPPORT_HOURS", "mon-fri 08:00-18:00; sat 09:00-13:00"),
                 get("SUPPORT_TIMEZONE", "Europe/London"), get("SUPPORT_HOLIDAYS", "")),

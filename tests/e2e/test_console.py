@@ -251,3 +251,25 @@ def test_a_takeover_survives_a_restart_of_the_rasa_server(stack: Stack) -> None:
         assert agent.post(f"/console/api/queue/{ticket}/handback",
                           headers=headers).status_code == 200
     assert "back with" in " ".join(m.get("text") or "" for m in chat.say("thanks"))
+
+
+def test_a_burst_of_angry_messages_about_one_product_raises_an_alert(
+        browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    """Customers complain about one product within minutes: the console shows a spike alert
+    naming it (the detector runs in the action server on every scored message)."""
+    from tests.e2e.conftest import ALERTS
+
+    add_staff(stack, "alf", "agent")
+    context, page = console_as(browser, stack, "alf")
+    expect(page.locator("#queue-section")).to_be_visible(timeout=30_000)
+    for i in range(8):
+        Chat(stack, f"e2e-burst-{i}").say("The Basecamp 2 Tent is a disgrace, the pole snapped "
+                                          "on the first night. Absolutely furious!!!")
+    # the bucket closes with the first message after it ends
+    time.sleep(float(ALERTS["SHOPDESK_ALERT_BUCKET_MINUTES"]) * 60 + 1)
+    Chat(stack, "e2e-burst-after").say("the Basecamp 2 Tent pole broke too, really annoyed")
+    alerts = page.locator("#alerts")
+    expect(alerts).to_contain_text(re.compile(r"spike on product basecamp 2 tent", re.I),
+                                   timeout=30_000)
+    page.screenshot(path=str(stack.settings.data_dir / "console-alert.png"), full_page=True)
+    context.close()

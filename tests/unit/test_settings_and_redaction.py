@@ -108,3 +108,17 @@ def test_widget_look_comes_from_configuration() -> None:
                                   "position": "left",
                                   "avatarUrl": "https://cdn.example.com/ada.png"}
     assert s.identity_secret.reveal() == "s3cret-value" and "s3cret" not in repr(s)
+
+
+def test_the_spike_detector_is_configured_from_the_environment() -> None:
+    from sentiment.alerts import AlertSettings
+
+    settings = Settings.from_env({"SHOPDESK_ALERT_BUCKET_MINUTES": "5",
+                                  "SHOPDESK_ALERT_MIN_VOLUME": "30"})
+    detector = AlertSettings(**settings.alerts)
+    assert detector.bucket_minutes == 5 and detector.min_volume == 30 and detector.warmup == 8
+    assert AlertSettings(**Settings.from_env({}).alerts) == AlertSettings()
+    for name, value in [("ALERT_BUCKET_MINUTES", "soon"), ("ALERT_MIN_VOLUME", "0"),
+                        ("ALERT_THRESHOLD", "-1")]:
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({f"SHOPDESK_{name}": value})
