@@ -24,6 +24,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console.idle_csat import IdleCsat
+from console.inbound_mail import MAX_BYTES as INBOUND_MAX_BYTES
+from console.inbound_mail import inbound_mail_routes
 from console.limits import ApiLimits
 from console.photos_api import photo_routes
 from console.privacy_api import privacy_routes
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                       knowledge_store),
         Route("/console", console_page),
         *photo_routes(settings, store_service, cross_origin, staff_viewer),
+        *inbound_mail_routes(settings, store_service, RasaClient(settings, clock), clock),
         Route("/", index),
         Route("/widget.js", widget_script),
         Route("/widget-config.json", widget_config),
@@ -200,5 +203,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.add_middleware(ApiLimits, prefixes=("/api/", "/console/api/"),
                        per_ip=RateLimiter(settings.rate_per_ip),
                        max_body_bytes=settings.max_body_bytes,
-                       larger={"/api/chat/photos": settings.max_photo_bytes})
+                       larger={"/api/chat/photos": settings.max_photo_bytes,
+                               "/api/email/inbound": INBOUND_MAX_BYTES})
     return app

@@ -39,7 +39,9 @@ def transcript(tracker: dict[str, Any], limit: int = 200) -> dict[str, Any]:
                 if kind == "user" else None
             lines.append({"from": "customer" if kind == "user" else ("agent" if agent else "bot"),
                           "agent": agent, "text": text[:4000], "at": _at(event.get("timestamp")),
-                          "mood": None, "intent": intent})
+                          "mood": None, "intent": intent,
+                          "via": "email" if isinstance(metadata, dict) and
+                          metadata.get("via") == "email" else None})
     channel = str(tracker.get("latest_input_channel") or "")
     slots = tracker.get("slots") if isinstance(tracker.get("slots"), dict) else {}
     return {"paused": paused, "email_known": bool(slots.get("email")), "mood": mood, "lines": lines[-limit:],

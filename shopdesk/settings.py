@@ -136,6 +136,8 @@ class Settings:
     csat_idle_minutes: float = 15.0
     # where sentiment spike alerts go (Slack-compatible incoming webhook); "" = logged only
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
+    # customers' e-mail replies posted by the mail service (console.inbound_mail); "" = off
+    inbound_mail_secret: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def rasa_tracker_db(self) -> Path:
@@ -283,6 +285,7 @@ class Settings:
             profiles=get("PROFILES", "on").lower() not in {"off", "0", "false", "no"},
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             alert_webhook_url=Secret(alert_webhook),
+            inbound_mail_secret=Secret(env.get(_PREFIX + "INBOUND_MAIL_SECRET", "")),
             alerts=alerts,
             support_hours=SupportHours.from_config(
                 get("SUPPORT_HOURS", "mon-fri 08:00-18:00; sat 09:00-13:00"),

@@ -177,6 +177,7 @@
       var meta = document.createElement("span");
       meta.className = "meta";
       meta.textContent = (line.from === "agent" ? line.agent : line.from) +
+        (line.via === "email" ? " · by e-mail" : "") +
         (line.at ? " · " + new Date(line.at).toLocaleTimeString() : "") +
         (line.mood != null ? " · mood " + line.mood.toFixed(2) : "");
       div.appendChild(meta);

@@ -73,6 +73,7 @@ def smtp() -> Iterator[FakeSmtp]:
     server.stop()
 
 
+INBOUND_MAIL_SECRET = "inbound-mail-secret-for-tests"
 # spike alerts on a test's time scale: 6-second buckets, no warm-up, six messages of evidence
 ALERTS = {"SHOPDESK_ALERT_BUCKET_MINUTES": "0.1", "SHOPDESK_ALERT_WARMUP_BUCKETS": "0",
           "SHOPDESK_ALERT_MIN_VOLUME": "6"}
@@ -88,6 +89,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms,
                               "SHOPDESK_WIDGET_IDENTITY_SECRET": IDENTITY_SECRET,
                               "SHOPDESK_RATE_PER_IP": str(RATE_PER_IP),
                               **ALERTS,
+                              "SHOPDESK_INBOUND_MAIL_SECRET": INBOUND_MAIL_SECRET,
                               **platforms.env(), **smtp.env()})
     running.start(timeout=420)
     yield running

@@ -230,6 +230,53 @@ def test_the_promised_email_reply_is_sent_and_kept_in_the_conversation(
         assert empty.status_code == 400
 
 
+def test_the_customers_email_reply_threads_back_into_the_conversation(
+        stack: Stack, smtp: FakeSmtp) -> None:
+    """The company's mail service posts the customer's reply; it joins the conversation (the
+    agent sees it), only from the address the e-mail went to; after a handback a reply puts the
+    conversation back in the queue; and the chat goes on normally afterwards."""
+    from tests.e2e.conftest import INBOUND_MAIL_SECRET
+
+    add_staff(stack, "ed", "agent")
+    chat = Chat(stack, "e2e-console-email-reply")
+    chat.say("where is my order 100236? my email is jane.doe@example.com")
+    ticket = ticket_of(chat.say("I need to speak to a human"))
+    inbound = f"http://127.0.0.1:{stack.settings.web_port}/api/email/inbound"
+    auth = {"Authorization": f"Bearer {INBOUND_MAIL_SECRET}"}
+    with staff_api(stack, "ed") as (ed, headers):
+        ed.post(f"/console/api/queue/{ticket}/claim", headers=headers)
+        ed.post(f"/console/api/queue/{ticket}/takeover", headers=headers)
+        assert ed.post(f"/console/api/queue/{ticket}/email", headers=headers,
+                       json={"text": "It ships tomorrow."}).status_code == 200
+        sent = next(m for m in smtp.messages if m["X-Shopdesk-Ticket"] == ticket)
+
+        def reply(sender: str, text: str) -> bytes:
+            return (f"From: {sender}\r\nSubject: Re: {sent['Subject']}\r\n"
+                    f"In-Reply-To: {sent['Message-ID']}\r\n\r\n{text}\r\n\r\n"
+                    f"On Tuesday, Pinecrest wrote:\r\n> It ships tomorrow.\r\n").encode()
+
+        assert httpx.post(inbound, content=reply("jane.doe@example.com", "x")).status_code == 401
+        stranger = httpx.post(inbound, headers=auth,
+                              content=reply("mallory@example.net", "Send it to me instead"))
+        assert stranger.status_code == 403
+        threaded = httpx.post(inbound, headers=auth, content=reply(
+            "Jane Doe <jane.doe@example.com>", "Great, could you leave it with a neighbour?"))
+        assert threaded.status_code == 200 and threaded.json()["ticket"] == ticket
+        lines = ed.get(f"/console/api/queue/{ticket}/conversation").json()["lines"]
+        assert any(line["from"] == "customer" and line["via"] == "email"
+                   and line["text"] == "Great, could you leave it with a neighbour?"
+                   for line in lines)
+        assert all("mallory" not in (line["text"] or "") for line in lines)
+        assert ed.post(f"/console/api/queue/{ticket}/handback", headers=headers).status_code == 200
+        again = httpx.post(inbound, headers=auth, content=reply("jane.doe@example.com",
+                                                                "One more question, sorry!"))
+        assert again.status_code == 200 and again.json()["ticket"] != ticket
+        queued = [row["ticket"] for row in ed.get("/console/api/queue").json()["queue"]]
+        assert again.json()["ticket"] in queued
+    # the conversation carries on in the chat as before
+    assert "refund" in chat.text("how long do refunds take?").lower()
+
+
 
 def test_a_takeover_survives_a_restart_of_the_rasa_server(stack: Stack) -> None:
     add_staff(stack, "max", "agent")
