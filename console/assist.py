@@ -83,7 +83,7 @@ class Assistant:
         self._knowledge = knowledge
         self._check_every = check_every
         self._checked = float("-inf")
-        self._version: tuple[str, int] | None = None
+        self._version: tuple[str, tuple[int, ...]] | None = None
         self._retriever = KeywordRetriever(self.corpus)
         self._config = RankingConfig(remedy_weight=settings.ranking.get("remedy_weight", 0.6),
                                      promo_weight=settings.ranking.get("promo_weight", 0.2))
@@ -91,14 +91,16 @@ class Assistant:
 
     def refresh(self, force: bool = False) -> KeywordRetriever:
         """The search over the corpus, the published articles and past agent answers; built
-        again when either changed (checked at most every ``check_every`` seconds)."""
+        again when either changed (checked at most every ``check_every`` seconds). An answer
+        that disappeared counts as a change (an erased customer's answers leave the suggestions
+        at the next check), so the answers are compared by all their ids, not the newest one."""
         now = time.monotonic()
         if self._knowledge is None or (not force and now - self._checked < self._check_every):
             return self._retriever
         self._checked = now
         try:
             answers = self._knowledge.agent_answers(limit=2000)
-            version = (self._knowledge.version(), answers[0].id if answers else 0)
+            version = (self._knowledge.version(), tuple(a.id for a in answers))
             if version != self._version:
                 articles = self._knowledge.articles()
                 replaced = {a.id for a in articles}

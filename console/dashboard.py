@@ -10,8 +10,9 @@ message) and the store's support records (handoff tickets, ratings):
   messages, with how many messages each point stands on; any point can be drilled into for
   the conversations behind it.
 
-An erased customer's conversations are gone from the tracker store, so they are gone from the
-dashboard too; only the anonymous counts of tickets and ratings already given remain.
+An erased customer's conversations are gone from the tracker store, and their handoff tickets
+and ratings from the store (``profiles.privacy``), so they are gone from the dashboard, its day
+totals included: no figure here keeps counting them.
 """
 
 from __future__ import annotations

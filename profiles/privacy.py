@@ -3,9 +3,10 @@
 Erasure removes every profile row of the customer (identities, consents, interests,
 interactions, mood history, the customer) in one transaction, then Rasa's stored conversation
 events for every conversation id the customer had (web sessions, messaging ids, logged
-conversations) from Rasa's tracker database, and the complaints, feedback and handoff tickets
-filed from those conversations. A turn that arrives during the erasure finds no
-customer and is dropped, so nothing is orphaned.
+conversations) from Rasa's tracker database, and the complaints, feedback, handoff tickets (with
+the console's claims on them), photos, ratings, unanswered questions and agent answers filed
+from those conversations (``delete_support_records`` says what is kept, and why). A turn that
+arrives during the erasure finds no customer and is dropped, so nothing is orphaned.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, delete, inspect
+from sqlalchemy import MetaData, Table, create_engine, delete, inspect, select
 
 from profiles.store import ProfileStore
 
@@ -52,7 +53,13 @@ def delete_rasa_events(tracker_db: Path, senders: list[str]) -> int:
 
 def delete_support_records(database_url: str, senders: list[str]) -> int:
     """Complaints, feedback, handoff tickets, photos, ratings, knowledge gaps and agent answers
-    from these conversations."""
+    from these conversations, and the console's claims on their tickets (a claim left behind
+    would hold a ticket that no longer exists, and claim its number if it were drawn again).
+
+    Kept: a ticket's measured wait (``support_handoff_waits``: a random ticket number, when it
+    was asked for and first claimed; no customer data, and it feeds the honest wait estimate)
+    and the staff's audit log (who did what to which ticket: the staff's accountability; the
+    ticket number points at nothing once its row is gone)."""
     if not senders:
         return 0
     from shopdesk.database import make_engine
@@ -62,6 +69,12 @@ def delete_support_records(database_url: str, senders: list[str]) -> int:
     try:
         names = set(inspect(engine).get_table_names())
         with engine.begin() as conn:
+            if {"support_handoffs", "console_claims"} <= names:
+                handoffs = Table("support_handoffs", MetaData(), autoload_with=conn)
+                claims = Table("console_claims", MetaData(), autoload_with=conn)
+                tickets = select(handoffs.c.ticket).where(handoffs.c.sender_id.in_(senders))
+                removed += int(conn.execute(
+                    delete(claims).where(claims.c.ticket.in_(tickets))).rowcount or 0)
             for name in ("support_feedback", "support_handoffs", "support_photos",
                          "support_ratings", "knowledge_gaps", "knowledge_agent_answers"):
                 if name in names:
