@@ -127,7 +127,10 @@ class ActionCancelOrder(_VerifiedOrderAction):
             text=f"Order {order.number} is cancelled. {money_note} "
             "You'll get a confirmation e-mail shortly."
         )
-        return reset
+        # "when do I get my money back?" next is about this cancellation (actions.wording)
+        case = {"kind": "cancellation", "ref": order.number, "order": order.number,
+                "money": money_note}
+        return [*reset, SlotSet("open_case", case)]
 
 
 class ActionChangeAddress(_VerifiedOrderAction):

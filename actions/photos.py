@@ -16,9 +16,10 @@ PHOTO_KEY = "photo"
 
 
 def open_case_ref(tracker: Tracker) -> str | None:
-    """The return or claim opened in this conversation, if any (slot ``open_case``)."""
+    """The return or claim opened in this conversation, if any (slot ``open_case``; a
+    cancellation is no case photos belong to)."""
     case = tracker.get_slot("open_case")
-    ref = case.get("ref") if isinstance(case, dict) else None
+    ref = case.get("ref") if isinstance(case, dict) and case.get("kind") != "cancellation" else None
     return str(ref) if ref else None
 
 

@@ -22,7 +22,7 @@ from actions.base import (
 from actions.knowledge_gaps import note_gap
 from actions.photos import link_photos, open_case_ref
 from actions.profile import suggestion_buttons
-from actions.wording import case_next_steps, cited, product_text
+from actions.wording import REFUND_QUESTION, case_next_steps, cited, product_text
 from commerce.service import money
 from retrieval.answering import Decision
 from sentiment.mood import Tone
@@ -118,6 +118,12 @@ class ActionAnswerQuestion(ServiceAction):
                     dispatcher.utter_message(text=offer_line(tone, signals, key),
                                              buttons=[HUMAN_BUTTON])
                 return [SlotSet("failed_attempts", 0.0)]
+        case = None if in_form else case_next_steps(tracker.get_slot("open_case"))
+        if case and REFUND_QUESTION.search(question or ""):
+            # "when do I get my money back?" right after a return, claim or cancellation with a
+            # refund: the answer is that case's, not a general article
+            dispatcher.utter_message(text=case)
+            return [SlotSet("failed_attempts", 0.0)]
         result = self.services.qa.answer(question, rerank)
         note_gap(self.services, tracker, question, result)
         if result.decision is Decision.ANSWER:

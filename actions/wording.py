@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from commerce.records import Order, OrderItem, OrderStatus, PaymentStatus, Product
@@ -128,11 +129,18 @@ def cited(answer: str, question: str) -> str:
     return f"{answer}\n\n(Answered from our help centre: “{question}”)"
 
 
+# a question about when the customer's money comes back (answered from the open case first)
+REFUND_QUESTION = re.compile(r"\b(refund(s|ed)?|money back|reimburs\w*|paid back|get (my|the) "
+                             r"money|credited)\b", re.I)
+
+
 def case_next_steps(case: object) -> str | None:
-    """What happens next with the return or claim opened in this conversation (slot
+    """What happens next with the return, claim or cancellation opened in this conversation (slot
     ``open_case``), in the words of the policy the customer was given; None without one."""
     if not isinstance(case, dict) or not case.get("ref"):
         return None
+    if case.get("kind") == "cancellation":
+        return f"Your order {case['ref']} is cancelled. {case.get('money') or ''}".strip()
     ref, item, order = case["ref"], case.get("item") or "item", case.get("order") or ""
     start = f"Your {'return' if case.get('kind') == 'return' else 'claim'} {ref} for the {item}"
     start += f" from order {order} is open." if order else " is open."

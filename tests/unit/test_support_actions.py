@@ -220,3 +220,19 @@ def test_an_answered_question_that_names_an_order_also_looks_it_up(services: Ser
     messages, events = run_action(ActionAnswerQuestion(services), tracker)
     assert "3 working days" in texts(messages)
     assert followups(events) == ["order_status_form"]
+
+
+def test_a_refund_question_right_after_a_cancellation_is_answered_from_it(
+        services: Services) -> None:
+    case = {"kind": "cancellation", "ref": "100236", "order": "100236",
+            "money": "We'll refund £349.00 to your Amex ending 0005 within 3–5 working days."}
+    messages, _ = run_action(ActionAnswerQuestion(services),
+                             make_tracker("when will I get my money back?", "ask_question",
+                                          slots={"open_case": case}))
+    assert texts(messages) == ("Your order 100236 is cancelled. We'll refund £349.00 to your "
+                               "Amex ending 0005 within 3–5 working days.")
+    # any other question still goes to the help centre
+    messages, _ = run_action(ActionAnswerQuestion(services),
+                             make_tracker("how much does delivery cost?", "ask_question",
+                                          slots={"open_case": case}))
+    assert "£4.95" in texts(messages)
