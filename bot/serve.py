@@ -25,6 +25,9 @@ def main() -> None:
                 "--jwt-method", "HS256"]
     from rasa.__main__ import main as rasa_main
 
+    from bot.fast_paths import install
+
+    install()
     rasa_main()
 
 
