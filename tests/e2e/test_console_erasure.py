@@ -16,12 +16,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from shopdesk.clock import system_clock
 from shopdesk.stack import Stack
 from tests.e2e.conftest import Chat
 from tests.e2e.test_console import add_staff, staff_api, ticket_of
@@ -73,7 +73,7 @@ def test_an_erased_customer_vanishes_from_the_console(stack: Stack) -> None:
     other = Chat(stack, "e2e-erasure-other")
     other.say(OTHER_QUESTION)
     other_ticket = handed_over(other)
-    today = datetime.now(UTC).date().isoformat()
+    today = system_clock().date().isoformat()  # the servers' clock (UTC)
 
     with staff_api(stack, "vera") as (client, csrf):
         def queue() -> dict[str, dict[str, Any]]:
