@@ -19,7 +19,8 @@ from profiles.service import Visitor, identity_channel
 from sentiment.mood import Tone
 from sentiment.tone import HUMAN_BUTTON, shape
 from shopdesk.composition import Services, build_services
-from shopdesk.errors import StoreUnavailableError
+from shopdesk.errors import PlatformLimitError, StoreUnavailableError
+from shopdesk.redact import redact
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ TROUBLE = (
     "Sorry — I'm having trouble reaching our order system right now, so I can't do that this "
     "minute. Please try again shortly, or ask for a person and our team will help."
 )
+# the slots of the flows that change an order: cleared when the change goes to the team instead
+_CHANGE_SLOTS = ("confirm_cancel", "new_address", "confirm_address", "return_item",
+                 "return_reason", "fault_description")
 UNEXPECTED = (
     "Sorry, something went wrong on my side while handling that. Please try again, or ask for "
     "a person and our support team will take it from here."
@@ -95,6 +99,12 @@ class ServiceAction(UsesServices, Action, abc.ABC):
                 await asyncio.to_thread(self._follow_up, dispatcher, tracker)
             await asyncio.to_thread(self._log_turn, tracker, True)
             return events
+        except PlatformLimitError as e:
+            try:
+                return await asyncio.to_thread(self._refer_to_team, dispatcher, tracker, e)
+            except Exception:
+                logger.exception("%s: could not open a ticket for the team", self.name())
+                dispatcher.utter_message(text=UNEXPECTED)
         except StoreUnavailableError as e:
             logger.error("%s: store unavailable: %s", self.name(), e)
             dispatcher.utter_message(text=TROUBLE)
@@ -105,6 +115,25 @@ class ServiceAction(UsesServices, Action, abc.ABC):
         return []
 
     logs_itself = False  # actions that write their own, richer interaction rows
+
+    def _refer_to_team(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       limit: PlatformLimitError) -> list[EventType]:
+        """The store's platform can't make this change through its API: a ticket asks our team
+        to make it, and the customer hears so plainly (nothing was changed yet)."""
+        order = tracker.get_slot("order_number")
+        summary = "\n".join(([f"Order: {order}"] if order else [])
+                            + [f"Please do this in the store's system: {redact(str(limit))}",
+                               "(the customer's own words are in the conversation)"])
+        ticket = self.services.store.record_handoff(tracker.sender_id, "platform_limit", summary)
+        logger.info("%s: the store's platform can't do this; ticket %s for the team",
+                    self.name(), ticket.ticket)
+        dispatcher.utter_message(
+            text="I can't make that change myself — our store system only lets our team do it. "
+            f"I've passed it to them with everything you've told me (ticket {ticket.ticket}); "
+            "nothing has been changed yet, and they'll confirm by e-mail once it's done.")
+        return [*(SlotSet(s, None) for s in _CHANGE_SLOTS), SlotSet("handoff_ticket",
+                                                                     ticket.ticket)]
+
 
     def _refused(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """The flow's validation found it can't go ahead for this order (and said why): show

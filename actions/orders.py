@@ -117,7 +117,9 @@ class ActionCancelOrder(_VerifiedOrderAction):
         except InvalidRequestError as e:
             dispatcher.utter_message(text=f"Sorry, I couldn't cancel it: {e}.")
             return reset
-        if order.payment_status is PaymentStatus.CAPTURED:
+        # the platforms refund as they cancel (refunded); our own store refunds afterwards
+        if order.payment_status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED,
+                                    PaymentStatus.PARTIALLY_REFUNDED):
             money_note = (f"We'll refund {money(order.total_cents)} to your "
                           f"{order.payment_method} within 3–5 working days.")
         else:

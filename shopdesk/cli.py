@@ -25,6 +25,15 @@ def _seed(settings: Settings, clock: Clock) -> None:
     from commerce.sql_repository import SqlStoreRepository
     from shopdesk.database import make_engine
 
+    backend = settings.store_backend
+    if backend.kind != "sql":  # the company's orders are in its platform: no demo store
+        from commerce.sql_repository import SqlStoreRepository as Support
+
+        engine = make_engine(settings.database_url)
+        Support(engine).create_schema()
+        engine.dispose()
+        print(f"• Orders come from the {backend.kind} store at {backend.url}", flush=True)
+        return
     engine = make_engine(settings.database_url)
     try:
         if seed_database(engine, clock()):

@@ -43,15 +43,36 @@ def default_sentiment() -> SentimentService:
 
 
 def build_store(settings: Settings, clock: Clock) -> StoreService:
-    """The store on its SQL database (seeded with the demo store when empty)."""
+    """The store on its SQL database (seeded with the demo store when empty), or on the
+    company's Shopify or WooCommerce store (``SHOPDESK_STORE``) with our support records
+    (handoffs, feedback, ratings, photos) still in the SQL database."""
+    return StoreService(build_store_repository(settings, clock), clock)
+
+
+def build_store_repository(settings: Settings, clock: Clock) -> StoreRepository:
     from commerce.seed import seed_database
     from commerce.sql_repository import SqlStoreRepository
     from shopdesk.database import make_engine
 
     engine = make_engine(settings.database_url)
-    if seed_database(engine, clock()):
-        logger.info("store database was empty: loaded the demo store's seed data")
-    return StoreService(SqlStoreRepository(engine), clock)
+    backend = settings.store_backend
+    if backend.kind == "sql":
+        if seed_database(engine, clock()):
+            logger.info("store database was empty: loaded the demo store's seed data")
+        return SqlStoreRepository(engine)
+    support = SqlStoreRepository(engine)
+    support.create_schema()
+    if backend.kind == "shopify":
+        from commerce import shopify_repository as shopify
+
+        logger.info("orders come from the Shopify store at %s", backend.url)
+        return shopify.ShopifyStoreRepository(shopify.make_http(backend, clock), support,
+                                                 clock)
+    from commerce import woocommerce_repository as woocommerce
+
+    logger.info("orders come from the WooCommerce store at %s", backend.url)
+    return woocommerce.WooCommerceStoreRepository(woocommerce.make_http(backend, clock), support,
+                                                         clock)
 
 
 def build_alerts(settings: Settings, clock: Clock) -> AlertMonitor:

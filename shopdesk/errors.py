@@ -21,6 +21,15 @@ class StoreUnavailableError(ShopdeskError):
     """A backing store (database, index) cannot be reached or read."""
 
 
+class PlatformLimitError(ShopdeskError):
+    """The company's store platform cannot make this change through its API (a return on
+    WooCommerce or Shopify's REST API, an address it will no longer take): a person has to.
+
+    Actions turn it into a ticket for the team and tell the customer so, politely
+    (``actions.base.ServiceAction``); ``str(e)`` says what was asked, for the ticket.
+    """
+
+
 class ConflictError(ShopdeskError):
     """The change collides with another one (e.g. a conversation another agent claimed)."""
 

@@ -71,6 +71,64 @@ def origin_allowed(origin: str, allowed: tuple[str, ...] | set[str]) -> bool:
     return origin.strip().lower().rstrip("/") in allowed
 
 
+STORE_BACKENDS = ("sql", "shopify", "woocommerce")
+SHOPIFY_API_VERSION = "2026-10"  # Shopify supports each quarterly version for a year
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+
+@dataclass(frozen=True)
+class StoreBackend:
+    """Where the company's orders live: our own tables ("sql"), or its Shopify or WooCommerce
+    store, reached with these credentials (``commerce.shopify_repository``,
+    ``commerce.woocommerce_repository``). Support records stay in our database either way."""
+
+    kind: str = "sql"
+    url: str = ""                       # the shop's base URL, without a trailing slash
+    key: Secret = field(default_factory=lambda: Secret(""))     # Shopify token / WC key
+    secret: Secret = field(default_factory=lambda: Secret(""))  # WooCommerce consumer secret
+    api_version: str = SHOPIFY_API_VERSION
+
+
+def read_store_backend(env: Mapping[str, str]) -> StoreBackend:
+    """``SHOPDESK_STORE`` and the chosen platform's URL and credentials.
+
+    Raises:
+        ConfigError: an unknown backend, a missing variable (named), or a URL that would send
+            the credentials in the clear (plain http is allowed only to this machine, where
+            the tests' fake platforms run).
+    """
+
+    def get(name: str) -> str:
+        return env.get(_PREFIX + name, "").strip()
+
+    kind = (get("STORE") or "sql").lower()
+    if kind not in STORE_BACKENDS:
+        raise ConfigError(f"{_PREFIX}STORE must be one of {', '.join(STORE_BACKENDS)}, got "
+                          f"{kind[:30]!r}")
+    if kind == "sql":
+        return StoreBackend()
+    names = (("SHOPIFY_SHOP_URL", "SHOPIFY_ACCESS_TOKEN", "") if kind == "shopify" else
+             ("WOOCOMMERCE_URL", "WOOCOMMERCE_KEY", "WOOCOMMERCE_SECRET"))
+    for name in names:
+        if name and not get(name):
+            raise ConfigError(f"{_PREFIX}{name} is required when {_PREFIX}STORE={kind}")
+    url = get(names[0]).rstrip("/")
+    if kind == "shopify" and "://" not in url:
+        url = "https://" + url  # "pinecrest.myshopify.com" as Shopify shows it
+    parts = urlsplit(url)
+    local = (parts.hostname or "") in {h.strip("[]") for h in _LOCAL_HOSTS}
+    if parts.scheme not in {"https", "http"} or not parts.netloc or parts.query or (
+            parts.scheme == "http" and not local):
+        raise ConfigError(f"{_PREFIX}{names[0]} must be the shop's https:// address (plain "
+                          "http would expose the API credentials), got "
+                          f"{url[:80]!r}")
+    version = get("SHOPIFY_API_VERSION") or SHOPIFY_API_VERSION
+    if not re.fullmatch(r"\d{4}-\d{2}|unstable", version):
+        raise ConfigError(f"{_PREFIX}SHOPIFY_API_VERSION must look like 2026-10")
+    return StoreBackend(kind, url, Secret(get(names[1])), Secret(get(names[2]) if names[2] else ""),
+                        version)
+
+
 @dataclass(frozen=True)
 class WidgetLook:
     """How the website widget looks, from the company's configuration (not code)."""
@@ -138,6 +196,8 @@ class Settings:
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
     # customers' e-mail replies posted by the mail service (console.inbound_mail); "" = off
     inbound_mail_secret: Secret = field(default_factory=lambda: Secret(""))
+    # where the company's orders live (SHOPDESK_STORE): our tables, Shopify or WooCommerce
+    store_backend: StoreBackend = field(default_factory=StoreBackend)
 
     @property
     def rasa_tracker_db(self) -> Path:
@@ -286,6 +346,7 @@ class Settings:
             retention_days=get_int("RETENTION_DAYS", 365, 1, 36_500),
             alert_webhook_url=Secret(alert_webhook),
             inbound_mail_secret=Secret(env.get(_PREFIX + "INBOUND_MAIL_SECRET", "")),
+            store_backend=read_store_backend(env),
             alerts=alerts,
             support_hours=SupportHours.from_config(
                 get("SUPPORT_HOURS", "mon-fri 08:00-18:00; sat 09:00-13:00"),

@@ -48,34 +48,17 @@ class FakePlatform:
             def do_POST(self) -> None:  # noqa: N802
                 self._serve("POST")
 
+            def do_PUT(self) -> None:  # noqa: N802
+                self._serve("PUT")
+
             def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                call = ApiCall(method, self.path, {k.lower(): v for k, v in self.headers.items()},
-                               raw)
-                kind = call.headers.get("content-type", "")
-                if "json" in kind and raw:
-                    call.json = json.loads(raw)
-                elif "x-www-form-urlencoded" in kind:
-                    call.form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
-                with fake._lock:
-                    status = fake.failures.pop(0) if fake.failures else 0
-                    (fake.refused if status else fake.calls).append(call)
-                if status:
-                    self.send_response(status)
-                    if status == 429:
-                        self.send_header("Retry-After", "1")
-                    body = json.dumps({"error": "injected failure"}).encode()
-                    kind = "application/json"
-                else:
-                    answer = fake.answer(call)
-                    status, payload = answer[0], answer[1]
-                    self.send_response(status)
-                    if isinstance(payload, bytes | bytearray):  # a file: (status, bytes, type)
-                        body, kind = bytes(payload), answer[2]
-                    else:
-                        body, kind = json.dumps(payload).encode(), "application/json"
-                self.send_header("Content-Type", kind)
+                status, headers, body = fake.handle(method, self.path, dict(self.headers.items()),
+                                                    raw)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -85,12 +68,52 @@ class FakePlatform:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def handle(self, method: str, path: str, headers: dict[str, str], raw: bytes
+               ) -> tuple[int, dict[str, str], bytes]:
+        """One request: (status, response headers, body). Injected failures come first."""
+        call = ApiCall(method, path, {k.lower(): v for k, v in headers.items()}, raw)
+        kind = call.headers.get("content-type", "")
+        if "json" in kind and raw:
+            call.json = json.loads(raw)
+        elif "x-www-form-urlencoded" in kind:
+            call.form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        with self._lock:
+            status = self.failures.pop(0) if self.failures else 0
+            (self.refused if status else self.calls).append(call)
+        if status:
+            payload, extra = self.failure(status)
+            return status, {"Content-Type": "application/json", **extra}, \
+                json.dumps(payload).encode()
+        answer = self.answer(call)
+        status, payload = answer[0], answer[1]
+        if isinstance(payload, bytes | bytearray):  # a file: (status, bytes, type)
+            return status, {"Content-Type": answer[2]}, bytes(payload)
+        extra = answer[2] if len(answer) > 2 else {}  # (status, JSON, headers)
+        return status, {"Content-Type": "application/json", **extra}, json.dumps(payload).encode()
+
+    def failure(self, status: int) -> tuple[Any, dict[str, str]]:
+        """The body and headers of an injected failure (429 carries ``Retry-After: 1``)."""
+        return {"error": "injected failure"}, ({"Retry-After": "1"} if status == 429 else {})
+
+    def transport(self) -> Any:
+        """This fake as an ``httpx`` transport: the same answers without a socket (unit tests)."""
+        import httpx
+
+        def respond(request: httpx.Request) -> httpx.Response:
+            target = request.url.raw_path.decode()
+            status, headers, body = self.handle(request.method, target, dict(request.headers),
+                                                request.read())
+            return httpx.Response(status, headers=headers, content=body)
+
+        return httpx.MockTransport(respond)
+
     def env(self) -> dict[str, str]:
         """The SHOPDESK_* variables that switch our channel on against this fake."""
         raise NotImplementedError
 
     def answer(self, call: ApiCall) -> tuple[Any, ...]:
-        """(status, JSON payload), or (status, bytes, content type) for a file."""
+        """(status, JSON payload[, response headers]), or (status, bytes, content type) for a
+        file."""
         return 200, {"ok": True}
 
     def start(self) -> FakePlatform:

@@ -1,4 +1,5 @@
-"""One contract, every StoreRepository: the in-memory one and the SQL one."""
+"""One contract, every StoreRepository: in memory, SQL, and the Shopify and WooCommerce
+adapters over their local fakes (with the differences they document)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from commerce.repository import StoreRepository
 from commerce.seed import DEMO_EMAIL, demo_orders, seed_database
 from commerce.sql_repository import SqlStoreRepository
 from shopdesk.database import make_engine
-from shopdesk.errors import ConfigError, NotFoundError, StoreUnavailableError
+from shopdesk.errors import (
+    ConfigError,
+    InvalidRequestError,
+    NotFoundError,
+    PlatformLimitError,
+    StoreUnavailableError,
+)
+from shopdesk.settings import Settings
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -181,3 +189,89 @@ def test_unusable_database_url_is_a_config_error(tmp_path) -> None:  # type: ign
         make_engine(f"sqlite:///{blocker}/store.db")
     with pytest.raises(ConfigError):
         make_engine("nonsense://")
+
+
+# --- the e-commerce platform adapters, over their local fakes (no socket: the fake is the
+# HTTP transport). Support records go to a SQL database, as in production. -------------------
+
+def _support(tmp_path) -> SqlStoreRepository:  # type: ignore[no-untyped-def]
+    support = SqlStoreRepository(make_engine(f"sqlite:///{tmp_path / 'support.db'}"))
+    support.create_schema()
+    return support
+
+
+class PlatformContract(StoreRepositoryContract):
+    """The contract, with the two promises a platform keeps differently (and why)."""
+
+    def test_status_and_address_updates_persist(self, repo: StoreRepository) -> None:
+        """The platforms keep an address as fields and the order keeps its country, so the
+        stored address is the new one with the country after it, not the same string."""
+        repo.set_order_status("100236", OrderStatus.CANCELLED)
+        repo.set_shipping_address("100239", "1 New Road, York YO1 7HH")
+        assert repo.get_order("100236").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+        assert repo.get_order("100239").shipping_address == (  # type: ignore[union-attr]
+            "1 New Road, York YO1 7HH, United Kingdom")
+
+    def test_returns_are_stored_per_order(self, repo: StoreRepository) -> None:
+        """Neither platform's API can open a return (Shopify's REST API has none, WooCommerce
+        none at all): the repository says so and the flow hands it to the team."""
+        request = ReturnRequest("R0000001", "100235", "PC-1001", "Ridgeline Waterproof Jacket",
+                                "too small", 18900, NOW)
+        with pytest.raises(PlatformLimitError, match="return of the Ridgeline"):
+            repo.add_return(request)
+        assert repo.returns_for_order("100235") == []
+
+    def test_a_shipped_order_cannot_be_cancelled_or_readdressed_there(
+            self, repo: StoreRepository) -> None:
+        with pytest.raises((PlatformLimitError, InvalidRequestError)):
+            repo.set_order_status("100234", OrderStatus.PLACED)
+        order = repo.get_order("100235")
+        assert order is not None and order.status is OrderStatus.DELIVERED
+        assert order.shipment is not None and order.shipment.delivered_on is not None
+
+    def test_the_demo_table_holds_on_the_platform(self, repo: StoreRepository) -> None:
+        from commerce.demo import demo_promises
+        from commerce.service import StoreService
+        from shopdesk.clock import FixedClock
+
+        assert demo_promises(StoreService(repo, FixedClock(NOW))) == []
+
+
+class TestShopifyStoreRepository(PlatformContract):
+    @pytest.fixture
+    def repo(self, tmp_path) -> StoreRepository:  # type: ignore[no-untyped-def]
+        from commerce.platform_http import RetryPolicy
+        from commerce.shopify_repository import ShopifyStoreRepository, make_http
+        from shopdesk.clock import FixedClock
+        from tests.fakes.shopify import make_fake
+
+        fake = make_fake(NOW, bucket_size=10_000)
+        backend = Settings.from_env(fake.env()).store_backend
+        http = make_http(backend, FixedClock(NOW), transport=fake.transport(),
+                         policy=RetryPolicy(base_delay=0),
+                         sleep=lambda _s: None)
+        support = _support(tmp_path)
+        yield ShopifyStoreRepository(http, support, FixedClock(NOW))
+        http.close()
+        fake.server.server_close()  # never served: the transport answered without a socket
+        support._engine.dispose()
+
+
+class TestWooCommerceStoreRepository(PlatformContract):
+    @pytest.fixture
+    def repo(self, tmp_path) -> StoreRepository:  # type: ignore[no-untyped-def]
+        from commerce.platform_http import RetryPolicy
+        from commerce.woocommerce_repository import WooCommerceStoreRepository, make_http
+        from shopdesk.clock import FixedClock
+        from tests.fakes.woocommerce import make_fake
+
+        fake = make_fake(NOW)
+        backend = Settings.from_env(fake.env()).store_backend
+        http = make_http(backend, FixedClock(NOW), transport=fake.transport(),
+                         policy=RetryPolicy(base_delay=0),
+                         sleep=lambda _s: None)
+        support = _support(tmp_path)
+        yield WooCommerceStoreRepository(http, support, FixedClock(NOW))
+        http.close()
+        fake.server.server_close()  # never served: the transport answered without a socket
+        support._engine.dispose()
