@@ -58,6 +58,8 @@ from shopdesk.errors import InvalidRequestError, NotFoundError, PlatformLimitErr
 from shopdesk.settings import StoreBackend
 
 DEFAULT_ETA_DAYS = 3
+# a write Shopify refuses (422), or an app without write_orders (401/403): a person does it
+WRITE_REFUSALS = (401, 403, 404, 422)
 _GATEWAYS = {"shopify_payments": "card", "paypal": "PayPal", "manual": "manual payment",
              "gift_card": "gift card", "bogus": "test card"}
 
@@ -156,10 +158,10 @@ class ShopifyStoreRepository(PlatformStoreRepository):
             body.update(amount=str(raw.get("total_price") or "0"),
                         currency=str(raw.get("currency") or "GBP"))
         status_code, answer = self.http.send_json(
-            "POST", f"orders/{int(raw['id'])}/cancel.json", body, allow=(404, 422))
+            "POST", f"orders/{int(raw['id'])}/cancel.json", body, allow=WRITE_REFUSALS)
         if status_code == 404:
             raise NotFoundError(f"order {number} does not exist")
-        if status_code == 422:
+        if status_code >= 300:
             raise PlatformLimitError(f"cancel order {number} (Shopify refused: "
                                      f"{_errors(answer)})")
         return self._changed(self._order(answer.get("order") or self._existing(number)))
@@ -174,10 +176,10 @@ class ShopifyStoreRepository(PlatformStoreRepository):
                "last_name": current.get("last_name") or ""}
         status_code, answer = self.http.send_json(
             "PUT", f"orders/{int(raw['id'])}.json",
-            {"order": {"id": int(raw["id"]), "shipping_address": new}}, allow=(404, 422))
+            {"order": {"id": int(raw["id"]), "shipping_address": new}}, allow=WRITE_REFUSALS)
         if status_code == 404:
             raise NotFoundError(f"order {number} does not exist")
-        if status_code == 422:
+        if status_code >= 300:
             raise PlatformLimitError(f"change the delivery address of order {number} to "
                                      f"{address[:200]} (Shopify refused: {_errors(answer)})")
         return self._changed(self._order(answer.get("order") or self._existing(number)))
@@ -301,7 +303,7 @@ def _when(value: object) -> datetime | None:
 
 def _errors(answer: Any) -> str:
     """Shopify's error body: {"errors": "…"} or {"errors": {"field": ["…"]}}."""
-    errors = answer.get("errors") if isinstance(answer, dict) else answer
+    errors = answer.get("errors", answer) if isinstance(answer, dict) else answer
     if isinstance(errors, dict):
         return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                          for k, v in errors.items())[:200]

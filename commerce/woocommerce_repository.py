@@ -58,6 +58,8 @@ from shopdesk.errors import InvalidRequestError, NotFoundError, PlatformLimitErr
 from shopdesk.settings import StoreBackend
 
 DEFAULT_ETA_DAYS = 3
+# a write WooCommerce refuses (400), or a Read-only key (401/403): a person does it
+WRITE_REFUSALS = (400, 401, 403, 404)
 TRACKING_META = "_wc_shipment_tracking_items"
 DELIVERY_META = "_shopdesk_delivery"
 _COUNTRIES = {"GB": "United Kingdom", "IE": "Ireland", "US": "United States", "FR": "France",
@@ -142,15 +144,15 @@ class WooCommerceStoreRepository(PlatformStoreRepository):
             status_code, answer = self.http.send_json(
                 "POST", f"orders/{int(raw['id'])}/refunds",
                 {"amount": f"{left / 100:.2f}", "reason": "Cancelled by the customer",
-                 "api_refund": True}, allow=(400, 404, 500))
-            if status_code != 201 and status_code != 200:
+                 "api_refund": True}, allow=(*WRITE_REFUSALS, 500))
+            if status_code >= 300:
                 raise PlatformLimitError(f"cancel order {number} and refund {left / 100:.2f} "
                                          f"(WooCommerce refused the refund: {_message(answer)})")
         status_code, answer = self.http.send_json(
-            "PUT", f"orders/{int(raw['id'])}", {"status": "cancelled"}, allow=(400, 404))
+            "PUT", f"orders/{int(raw['id'])}", {"status": "cancelled"}, allow=WRITE_REFUSALS)
         if status_code == 404:
             raise NotFoundError(f"order {number} does not exist")
-        if status_code == 400:
+        if status_code >= 300:
             raise PlatformLimitError(f"cancel order {number} (WooCommerce refused: "
                                      f"{_message(answer)})")
         return self._changed(self._order(answer))
@@ -162,10 +164,10 @@ class WooCommerceStoreRepository(PlatformStoreRepository):
             "PUT", f"orders/{int(raw['id'])}",
             {"shipping": {"address_1": parts.line1, "address_2": parts.line2,
                           "city": parts.city, "postcode": parts.postcode, "state": ""}},
-            allow=(400, 404))
+            allow=WRITE_REFUSALS)
         if status_code == 404:
             raise NotFoundError(f"order {number} does not exist")
-        if status_code == 400:
+        if status_code >= 300:
             raise PlatformLimitError(f"change the delivery address of order {number} to "
                                      f"{address[:200]} (WooCommerce refused: {_message(answer)})")
         return self._changed(self._order(answer))

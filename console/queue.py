@@ -28,6 +28,7 @@ from commerce.service import StoreService
 from console.staff_store import Claim, StaffStore
 from profiles.service import latest_topic
 from shopdesk.clock import Clock
+from shopdesk.errors import StoreUnavailableError
 
 MOOD_WEIGHT, FRUSTRATION_WEIGHT, WAIT_WEIGHT = 3.0, 1.5, 1.0
 VALUE_TIERS = ((100_000, 1.0), (20_000, 0.5))          # spent (pence) → bonus
@@ -96,8 +97,11 @@ def _row(ticket: HandoffTicket, store: StoreService, tracker: dict[str, Any], no
         frustration = float(state.get("frustration") or 0.0)
     except (TypeError, ValueError):
         frustration = 0.0
-    spent = sum(o.total_cents for o in store.recent_orders(slots.get("email"), limit=100)
-                if o.status is not OrderStatus.CANCELLED)
+    try:
+        spent = sum(o.total_cents for o in store.recent_orders(slots.get("email"), limit=100)
+                    if o.status is not OrderStatus.CANCELLED)
+    except StoreUnavailableError:  # the shop's platform is down: the queue still works
+        spent = 0
     waiting = max(0, int((now - ticket.created_at).total_seconds() // 60))
     channel = str(tracker.get("latest_input_channel") or "")
     return QueueRow(

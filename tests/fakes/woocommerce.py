@@ -13,7 +13,8 @@ Shipment Tracking extension keeps it (plus our documented ``_shopdesk_delivery``
 
 WooCommerce has no rate-limit headers of its own; a host in front of it may answer 429, which
 ``fail_next(n, 429)`` plays. ``outage = True`` answers 503 to everything (the host is down);
-``gateway_refunds = False`` makes refunds fail as a gateway without automatic refunds does.
+``gateway_refunds = False`` makes refunds fail as a gateway without automatic refunds does;
+``read_only = True`` plays a key with Read permission only.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeWooCommerce(FakePlatform):
         self.key, self.secret = key, secret
         self.outage = False
         self.gateway_refunds = True
+        self.read_only = False  # a key with Read permission only
         self._data_lock = threading.Lock()
         self._next_id = 9000
         self.orders: dict[int, dict[str, Any]] = {}
@@ -161,6 +163,9 @@ class FakeWooCommerce(FakePlatform):
         refused = self._authorised(call)
         if refused is not None:
             return refused
+        if self.read_only and call.method != "GET":
+            return _error(401, "woocommerce_rest_cannot_edit",
+                          "Sorry, you are not allowed to edit this resource.")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         route = parts.path.removeprefix(BASE).strip("/").split("/")
         with self._data_lock:

@@ -365,3 +365,16 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert hint("2") == 2 and hint("1.0") == 1.0
     assert hint("Mon, 30 Nov 2026 10:00:30 GMT") == 30
     assert hint("soon") is None
+
+
+def test_a_read_only_key_or_a_gateway_without_refunds_sends_the_change_to_the_team(  # type: ignore[no-untyped-def]
+        woo, support, time_) -> None:
+    repo = woo_repo(woo, support, time_)
+    woo.gateway_refunds = False
+    with pytest.raises(PlatformLimitError, match="refund"):
+        repo.set_order_status("100236", OrderStatus.CANCELLED)
+    assert woo.order_by_number("100236")["status"] == "processing"  # nothing half-done
+    woo.gateway_refunds, woo.read_only = True, True
+    with pytest.raises(PlatformLimitError, match="not allowed to edit"):
+        repo.set_shipping_address("100239", "1 New Road, York YO1 7HH")
+    assert repo.get_order("100239") is not None  # reading still works
