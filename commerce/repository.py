@@ -21,7 +21,10 @@ class StoreRepository(Protocol):
     """Plain storage: reads and writes, no business rules (see ``StoreService``).
 
     Every method raises :class:`shopdesk.errors.StoreUnavailableError` when the
-    backing store cannot be reached.
+    backing store cannot be reached. A store on a company's e-commerce platform raises
+    :class:`shopdesk.errors.PlatformLimitError` for a change its API cannot make (a return,
+    a refused address change): the flows hand those to a person
+    (``commerce.platform_repository``).
     """
 
     def get_order(self, number: str) -> Order | None: ...
