@@ -378,3 +378,16 @@ def test_a_read_only_key_or_a_gateway_without_refunds_sends_the_change_to_the_te
     with pytest.raises(PlatformLimitError, match="not allowed to edit"):
         repo.set_shipping_address("100239", "1 New Road, York YO1 7HH")
     assert repo.get_order("100239") is not None  # reading still works
+
+
+def test_a_fault_claim_on_shopify_becomes_a_ticket_too(shopify, support, time_) -> None:  # type: ignore[no-untyped-def]
+    from actions.returns import ActionSubmitFaultyItem
+
+    repo = shopify_repo(shopify, support, time_)
+    tracker = make_tracker(sender_id="web-fault", slots={
+        "order_number": "100235", "email": JANE, "return_item": "Ridgeline Waterproof Jacket",
+        "fault_description": "the zip broke"})
+    text = texts(run_action(ActionSubmitFaultyItem(services_on(repo)), tracker)[0])
+    [ticket] = support.handoffs_for_sender("web-fault")
+    assert "let you down" in text and ticket.ticket in text and "faulty: the zip broke" in (
+        ticket.summary)
