@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: help setup run reseed train test test-tools test-unit test-clock lint rules index eval bench nlu-eval bench-nlu scenarios \
-	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge alerts-eval
+	sentiment-train frustration-train sentiment-eval sentiment-bench suggest-eval redaction-eval purge alerts-eval loadtest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ sentiment-eval: setup  ## sentiment accuracy per domain: ours vs VADER vs TextBl
 
 sentiment-bench: setup  ## sentiment speed: messages/s, p50/p95 for fp32/int8, batch 1/8/32, lexicons
 	@$(PY) -m sentiment.cli bench
+
+loadtest: setup  ## closed-loop load (Locust, REST + socket.io) on ours and a previous release (BASELINE=commit): table + plot
+	@$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet -r requirements-load.txt
+	@$(PY) -m shopdesk.loadtest $(if $(BASELINE),--baseline $(BASELINE),) $(if $(USERS),--users $(USERS),) $(if $(SECONDS),--seconds $(SECONDS),) $(if $(TURNS),--turns $(TURNS),) $(if $(ONLY),--only $(ONLY),)
 
 alerts-eval: setup  ## sentiment spike alerts on simulated streams: recall, precision, delay vs a plain rule (table + plot)
 	@$(PY) -m sentiment.alert_eval
