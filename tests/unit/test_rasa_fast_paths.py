@@ -1,7 +1,7 @@
-"""bot/fast_paths.py replaces Rasa's per-call schema validation with a validator built once:
-it must still be Rasa's code it replaces (this fails after a Rasa upgrade that changes it), and
-it must accept and refuse exactly what Rasa's does, with the same message. Runs in Rasa's own
-environment (.venv-rasa), as the Rasa server does."""
+"""bot/fast_paths.py replaces Rasa's per-call schema validation with a validator built once, and
+its per-event walk of the Event class tree with a lookup: each must still be Rasa's code it
+replaces (this fails after a Rasa upgrade that changes it), and must answer exactly as Rasa's.
+Runs in Rasa's own environment (.venv-rasa), as the Rasa server does."""
 
 from __future__ import annotations
 
@@ -40,14 +40,36 @@ for case in bad:
         except jsonschema.ValidationError as e:
             messages.append(e.message)
     assert messages[0] is not None and messages[0] == messages[1], (case, messages)
+from rasa.shared.core.events import Event
+assert fast_paths.source_hash(Event.resolve_by_type) == fast_paths.RESOLVE_SOURCE_SHA256, \
+    "Rasa's Event.resolve_by_type changed: review bot/fast_paths.py"
+rasa_resolve, cached = Event.resolve_by_type, fast_paths.cached_resolve_by_type()
+from rasa.shared.utils.common import all_subclasses
+names = sorted({cls.type_name for cls in all_subclasses(Event)})
+assert len(names) > 20
+for name in names:
+    assert cached(name) is rasa_resolve(name), name
+assert cached("topic") is None and rasa_resolve("topic") is None
+assert cached("nonsense", Event) is rasa_resolve("nonsense", Event) is Event
+for resolve in (cached, rasa_resolve):
+    try:
+        resolve("nonsense")
+        raise AssertionError("an unknown name must raise")
+    except ValueError as e:
+        assert str(e) == "Unknown event name 'nonsense'."
+from rasa.shared.core.events import SlotSet
+class LaterEvent(SlotSet):  # defined after the lookup was built: still found
+    type_name = "later_event_for_the_test"
+assert cached("later_event_for_the_test") is LaterEvent is rasa_resolve("later_event_for_the_test")
 assert fast_paths.install() is True
 assert RemoteAction._validate_action_result is not original
+assert Event.resolve_by_type is not rasa_resolve
 print("ok")
 '''
 
 
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa environment is not installed")
-def test_the_compiled_validator_is_rasas_behaviour_and_rasas_code_is_unchanged() -> None:
+def test_the_fast_paths_behave_as_rasa_and_rasas_code_is_unchanged() -> None:
     done = subprocess.run([str(RASA_PYTHON), "-c", CHECK], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, env={"PYTHONPATH": str(ROOT),
                                                        "TF_CPP_MIN_LOG_LEVEL": "3"})
