@@ -29,23 +29,28 @@ class RasaClient:
         # Rasa's routes take the id as it is (":" and "+" of a WhatsApp address included)
         return f"{self.base}/conversations/{quote(conversation, safe=':+@')}/{tail}"
 
-    def append(self, conversation: str, events: list[dict[str, Any]]) -> bool:
-        """Append events to the conversation and deliver the bot messages among them to the
-        customer on the channel they last used (Rasa's own "execute side effects")."""
+    def _post(self, conversation: str, tail: str, body: Any, params: dict[str, str],
+              timeout: float, what: str) -> bool:
+        """POST to one of Rasa's conversation routes; False (logged) on any failure."""
         if not self._secret:
             return False
         token = rasa_admin_token(self._secret, self._clock, minutes=5)
         try:
-            answer = httpx.post(
-                self._url(conversation, "tracker/events"), json=events,
-                params={"output_channel": "latest", "execute_side_effects": "true"},
-                headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout * 2)
+            answer = httpx.post(self._url(conversation, tail), json=body, params=params,
+                                headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
         except httpx.HTTPError as e:
-            logger.warning("could not write to a conversation in Rasa: %s", type(e).__name__)
+            logger.warning("could not reach Rasa for %s: %s", what, type(e).__name__)
             return False
         if answer.status_code != 200:
-            logger.warning("Rasa answered HTTP %s to appended events", answer.status_code)
+            logger.warning("Rasa answered HTTP %s to %s", answer.status_code, what)
         return answer.status_code == 200
+
+    def append(self, conversation: str, events: list[dict[str, Any]]) -> bool:
+        """Append events to the conversation and deliver the bot messages among them to the
+        customer on the channel they last used (Rasa's own "execute side effects")."""
+        return self._post(conversation, "tracker/events", events,
+                          {"output_channel": "latest", "execute_side_effects": "true"},
+                          self.timeout * 2, "appended events")
 
     def tracker(self, conversation: str) -> dict[str, Any] | None:
         if not self._secret:
@@ -67,17 +72,5 @@ class RasaClient:
     def trigger(self, conversation: str, intent: str) -> bool:
         """Trigger ``intent`` in the conversation as if the customer had said it (Rasa's own
         ``trigger_intent``): the bot's answer goes to the channel they last used."""
-        if not self._secret:
-            return False
-        token = rasa_admin_token(self._secret, self._clock, minutes=5)
-        try:
-            answer = httpx.post(
-                self._url(conversation, "trigger_intent"), json={"name": intent},
-                params={"output_channel": "latest"},
-                headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout * 6)
-        except httpx.HTTPError as e:
-            logger.warning("could not trigger an intent in Rasa: %s", type(e).__name__)
-            return False
-        if answer.status_code != 200:
-            logger.warning("Rasa answered HTTP %s to a triggered intent", answer.status_code)
-        return answer.status_code == 200
+        return self._post(conversation, "trigger_intent", {"name": intent},
+                          {"output_channel": "latest"}, self.timeout * 6, "a triggered intent")
