@@ -77,7 +77,7 @@ sentiment-bench: setup  ## sentiment speed: messages/s, p50/p95 for fp32/int8, b
 	@$(PY) -m sentiment.cli bench
 
 loadtest: setup  ## closed-loop load (Locust, REST + socket.io) on ours and a previous release (BASELINE=commit): table + plot
-	@$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet -r requirements-load.txt
+	@$(PY) -c "import locust" 2>/dev/null && test -x .venv/bin/py-spy || $(PY) -m pip install --quiet -r requirements-load.txt
 	@$(PY) -m shopdesk.loadtest $(if $(BASELINE),--baseline $(BASELINE),) $(if $(USERS),--users $(USERS),) $(if $(SECONDS),--seconds $(SECONDS),) $(if $(TURNS),--turns $(TURNS),) $(if $(ONLY),--only $(ONLY),)
 
 alerts-eval: setup  ## sentiment spike alerts on simulated streams: recall, precision, delay vs a plain rule (table + plot)

@@ -70,7 +70,7 @@ class GapGroup:
         nearest = Counter(g.nearest_id for g in self.gaps if g.nearest_id).most_common(1)
         return {"key": self.gaps[0].id, "question": self.gaps[0].question,
                 "examples": examples[:5], "count": len(self.gaps), "customers": self.customers,
-                "mood": round(self.mood, 2),
+                "mood": round(self.mood, 2) + 0.0,  # never "-0.0"
                 "upset": sum(1 for g in self.gaps if g.mood <= -0.3),
                 "last_asked": self.last_asked.isoformat(),
                 "kinds": dict(Counter(g.kind for g in self.gaps)),

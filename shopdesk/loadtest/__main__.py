@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from shopdesk.loadtest import stages
 from shopdesk.settings import PROJECT_ROOT
 
 BASELINE = "ca8d911"  # the last release before the issue 15 work (stop 21)
@@ -114,6 +115,22 @@ class RunningStack:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
+def stage_table(level: dict[str, Any], profiles: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """CPU ms per message per stage of each sampled server (empty without py-spy)."""
+    found: dict[str, dict[str, float]] = {}
+    for name, (path, process) in profiles.items():
+        if process is None:
+            continue
+        process.wait(60)
+        if not path.is_file():
+            continue
+        rules = stages.RASA_STAGES if name == "rasa" else stages.ACTION_STAGES
+        per_message = level["cpu_ms_per_message"].get(name, 0.0)
+        found[name] = {stage: round(share * per_message, 1)
+                       for stage, share in stages.shares(path.read_text(), rules).items()}
+    return found
+
+
 def say(rasa: str, sender: str, text: str) -> tuple[float, int]:
     started = time.perf_counter()
     answer = httpx.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
@@ -147,6 +164,11 @@ def measure(name: str, root: Path, levels: list[int], seconds: float, turns: int
         for users in levels:
             print(f"• {name}: {users} customer(s) for {seconds:.0f} s", flush=True)
             pids = ",".join(f"{n}={p}" for n, p in stack.pids.items())
+            profiles = {}
+            if users == levels[-1]:  # where the CPU goes, at the highest load
+                folder = Path(tempfile.mkdtemp(prefix="loadtest-spy-"))
+                profiles = {n: (folder / f"{n}.folded", stages.record(
+                    stack.pids[n], seconds, folder / f"{n}.folded")) for n in ("rasa", "actions")}
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 subprocess.run([sys.executable, "-m", "shopdesk.loadtest.drive", "--host", stack.rasa,
                                 "--users", str(users), "--seconds", str(seconds), "--out", out.name,
@@ -155,6 +177,7 @@ def measure(name: str, root: Path, levels: list[int], seconds: float, turns: int
                                env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT),
                                     "LOADTEST_ORIGIN": ORIGIN})
                 level = json.loads(Path(out.name).read_text())
+            level["stages"] = stage_table(level, profiles)
             results.append(level)
         print(f"• {name}: one conversation of {turns} turns", flush=True)
         return {"name": name, "levels": results, "growth": growth(stack.rasa, turns)}
@@ -172,6 +195,13 @@ def table(systems: list[dict[str, Any]]) -> str:
                          f"{level['p50_ms']:.0f} | {level['p95_ms']:.0f} | {level['p99_ms']:.0f} | "
                          f"{level['errors']} | {level['no_reply']} | {cpu.get('rasa', 0)} | "
                          f"{cpu.get('actions', 0)} |")
+    rows = [(system["name"], level["users"], server, stage, ms) for system in systems
+            for level in system["levels"] for server, split in level.get("stages", {}).items()
+            for stage, ms in split.items()]
+    if rows:
+        lines += ["", "| system | customers | server | stage | CPU ms per message |",
+                  "|---|---:|---|---|---:|"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     lines += ["", "| system | turns | median of turns 1–10 | median of the last 10 | ratio |",
               "|---|---:|---:|---:|---:|"]
     for system in systems:

@@ -32,3 +32,21 @@ def test_the_table_puts_each_system_and_level_on_a_row() -> None:
     text = table([{"name": "ours", "levels": [level], "growth": growth}])
     assert "| ours | 16 | 11.1 | 1221 | 2215 | 2817 | 0 | 0 | 125.3 | 25.4 |" in text
     assert "| ours | 200 | 115 ms | 120 ms | 1.04× |" in text
+
+
+def test_samples_are_put_in_the_first_stage_on_their_stack_and_idle_ones_left_out() -> None:
+    from shopdesk.loadtest.stages import RASA_STAGES, shares
+
+    folded = "\n".join([
+        "serve;handle;parse_message (rasa/core/processor.py:1);run (onnxruntime/x.py:2) 6",
+        "serve;handle;_predict_next_action_with_policies (rasa/core/processor.py:3) 3",
+        "serve;retrieve (rasa/core/tracker_store.py:9);do_execute (sqlalchemy/x.py:1) 1",
+        "serve;glue (sanic/app.py:1) 2",
+        "thread;collect (gc_helper.py:1) 2",
+        "serve;select (selectors.py:1) 50",  # waiting: not counted
+        "a malformed line",
+    ])
+    split = shares(folded, RASA_STAGES)
+    assert split == {"NLU": 6 / 14, "tracker store": 1 / 14, "policies": 3 / 14,
+                     "channel and web server": 2 / 14, "other": 2 / 14}
+    assert shares("", RASA_STAGES) == {}
