@@ -118,10 +118,12 @@ class ActionAnswerQuestion(ServiceAction):
                     dispatcher.utter_message(text=offer_line(tone, signals, key),
                                              buttons=[HUMAN_BUTTON])
                 return [SlotSet("failed_attempts", 0.0)]
-        case = None if in_form else case_next_steps(tracker.get_slot("open_case"))
-        if case and REFUND_QUESTION.search(question or ""):
-            # "when do I get my money back?" right after a return, claim or cancellation with a
-            # refund: the answer is that case's, not a general article
+        open_case = tracker.get_slot("open_case")
+        case = None if in_form else case_next_steps(open_case)
+        if case and open_case.get("kind") == "cancellation" and REFUND_QUESTION.search(question or ""):
+            # "when do I get my money back?" right after a cancellation: that refund's card and
+            # days, not the help centre's refund article (which is about returns: warehouse check
+            # + bank time, the right answer after a return, so returns keep it)
             dispatcher.utter_message(text=case)
             return [SlotSet("failed_attempts", 0.0)]
         result = self.services.qa.answer(question, rerank)

@@ -236,3 +236,10 @@ def test_a_refund_question_right_after_a_cancellation_is_answered_from_it(
                              make_tracker("how much does delivery cost?", "ask_question",
                                           slots={"open_case": case}))
     assert "£4.95" in texts(messages)
+    # after a return, the help centre's refund article (warehouse check + bank time) answers
+    returned = {"kind": "return", "ref": "R1", "order": "100235", "item": "jacket",
+                "refund": "£189.00"}
+    messages, _ = run_action(ActionAnswerQuestion(services),
+                             make_tracker("how long will the refund take?", "ask_question",
+                                          slots={"open_case": returned}))
+    assert "Your return R1" not in texts(messages)
