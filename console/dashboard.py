@@ -25,12 +25,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, inspect, select
+from sqlalchemy import select
 
 from commerce.service import StoreService
 from console.queue import CHANNELS
 from profiles.service import topic_of_intent
 from shopdesk.csat import customer_wrote
+from shopdesk.rasa_events import rasa_events
 
 DIMENSIONS = ("topic", "channel", "product")
 
@@ -49,13 +50,10 @@ class Turn:
 
 def read_turns(tracker_db: Path, since: datetime) -> list[Turn]:
     """The customers' scored messages since ``since`` (Rasa's SQL tracker store, SQLite)."""
-    if not tracker_db.is_file():
-        return []
-    engine = create_engine(f"sqlite:///{tracker_db}", connect_args={"timeout": 30})
-    try:
-        if "events" not in inspect(engine).get_table_names():
+    with rasa_events(tracker_db) as found:
+        if found is None:
             return []
-        events = Table("events", MetaData(), autoload_with=engine)
+        engine, events = found
         query = (select(events.c.sender_id, events.c.type_name, events.c.timestamp,
                         events.c.data)
                  .where(events.c.timestamp >= since.timestamp(),
@@ -63,8 +61,6 @@ def read_turns(tracker_db: Path, since: datetime) -> list[Turn]:
                  .order_by(events.c.id))
         with engine.connect() as conn:
             return list(_turns(conn.execute(query)))
-    finally:
-        engine.dispose()
 
 
 def _turns(rows: Any) -> Iterator[Turn]:

@@ -27,13 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from commerce.service import StoreService
 from console.rasa_client import RasaClient
 from shopdesk.clock import Clock
 from shopdesk.csat import EXTERNAL_PREFIX, IDLE_INTENT, was_asked
+from shopdesk.rasa_events import rasa_events
 from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -105,25 +105,19 @@ def why_not(tracker: dict[str, Any], now: datetime, idle: timedelta,
 def quiet_conversations(tracker_db: Path) -> Quiet:
     """Reads (conversation, last event's timestamp) of those whose last event lies between two
     moments from Rasa's SQL tracker store (the SQLite file the launcher configures)."""
-    engines: dict[str, Engine] = {}
 
     def read(since: datetime, until: datetime) -> list[tuple[str, float]]:
-        if not tracker_db.is_file():
-            return []
-        if "engine" not in engines:
-            engines["engine"] = create_engine(f"sqlite:///{tracker_db}",
-                                              connect_args={"timeout": 30})
-        engine = engines["engine"]
-        if "events" not in inspect(engine).get_table_names():
-            return []
-        events = Table("events", MetaData(), autoload_with=engine)
-        last = func.max(events.c.timestamp)
-        query = (select(events.c.sender_id, last)
-                 .where(events.c.timestamp >= since.timestamp())
-                 .group_by(events.c.sender_id)
-                 .having(last <= until.timestamp()))
-        with engine.connect() as conn:
-            return [(str(sender), float(at)) for sender, at in conn.execute(query)]
+        with rasa_events(tracker_db) as found:
+            if found is None:
+                return []
+            engine, events = found
+            last = func.max(events.c.timestamp)
+            query = (select(events.c.sender_id, last)
+                     .where(events.c.timestamp >= since.timestamp())
+                     .group_by(events.c.sender_id)
+                     .having(last <= until.timestamp()))
+            with engine.connect() as conn:
+                return [(str(sender), float(at)) for sender, at in conn.execute(query)]
 
     return read
 

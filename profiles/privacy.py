@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, delete, inspect, select
+from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from profiles.store import ProfileStore
+from shopdesk.rasa_events import rasa_events
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +38,15 @@ class ErasureReport:
 
 def delete_rasa_events(tracker_db: Path, senders: list[str]) -> int:
     """Delete Rasa's stored events for these conversation ids (SQL tracker store)."""
-    if not senders or not tracker_db.is_file():
+    if not senders:
         return 0
-    engine = create_engine(f"sqlite:///{tracker_db}", connect_args={"timeout": 30})
-    try:
-        if "events" not in inspect(engine).get_table_names():
+    with rasa_events(tracker_db) as found:
+        if found is None:
             return 0
-        events = Table("events", MetaData(), autoload_with=engine)
+        engine, events = found
         with engine.begin() as conn:
             result = conn.execute(delete(events).where(events.c.sender_id.in_(senders)))
             return int(result.rowcount or 0)
-    finally:
-        engine.dispose()
 
 
 def delete_support_records(database_url: str, senders: list[str]) -> int:
